@@ -1,0 +1,86 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from './generated/client';
+import { applyMigrations, readMigrations } from './migrator';
+
+export type DatabaseKind = 'postgres' | 'pglite';
+
+export type Database = {
+  kind: DatabaseKind;
+  prisma: PrismaClient;
+  /** Raw SQL outside Prisma: advisory locks, counters that must be atomic across processes. */
+  sql: <T>(text: string, params?: unknown[]) => Promise<T[]>;
+  ping: () => Promise<boolean>;
+  close: () => Promise<void>;
+};
+
+export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../prisma/migrations');
+
+export type OpenOptions = { databaseUrl?: string; dataDir?: string; inMemory?: boolean };
+
+export async function openDatabase(options: OpenOptions): Promise<Database> {
+  const migrations = readMigrations(MIGRATIONS_DIR);
+  if (options.databaseUrl) {
+    const migrator = new pg.Client({ connectionString: options.databaseUrl });
+    await migrator.connect();
+    try {
+      // Without parameters pg uses the simple protocol, which accepts a multi-statement script.
+      await applyMigrations({
+          query: async (text, params) => ({ rows: (await migrator.query(text, params)).rows as never }),
+          exec: (text) => migrator.query(text),
+        }, migrations);
+    } finally {
+      await migrator.end();
+    }
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+    const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+    return {
+      kind: 'postgres',
+      prisma,
+      sql: async (text, params) => (await pool.query(text, params)).rows,
+      ping: async () => pingWithin(pool.query('SELECT 1')),
+      close: async () => {
+        await prisma.$disconnect();
+        await pool.end();
+      },
+    };
+  }
+  if (!options.inMemory && !options.dataDir) throw new Error('openDatabase needs databaseUrl, dataDir or inMemory');
+  let dir: string | undefined;
+  if (!options.inMemory) {
+    dir = path.join(options.dataDir!, 'pglite');
+    // PGlite does not create parent folders itself.
+    mkdirSync(dir, { recursive: true });
+  }
+  const lite = new PGlite(dir);
+  await lite.waitReady;
+  await applyMigrations(lite, migrations);
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite) });
+  return {
+    kind: 'pglite',
+    prisma,
+    sql: async (text, params) => (await lite.query(text, params)).rows as never,
+    ping: async () => pingWithin(lite.query('SELECT 1')),
+    close: async () => {
+      await prisma.$disconnect();
+      await lite.close();
+    },
+  };
+}
+
+async function pingWithin(query: Promise<unknown>, ms = 1000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([query.then(() => true, () => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { openDatabase, MIGRATIONS_DIR } from '../../lib/db';
+import { readMigrations } from '../../lib/db/migrator';
+import { createPostgresDatabase } from '../support/databases';
+
+describe('boot migrator on PostgreSQL', () => {
+  it('is safe when two processes boot at once and records what prisma migrate deploy expects', async () => {
+    const url = await createPostgresDatabase();
+    const [a, b] = await Promise.all([openDatabase({ databaseUrl: url }), openDatabase({ databaseUrl: url })]);
+    await Promise.all([a.close(), b.close()]);
+    const again = await openDatabase({ databaseUrl: url });
+    await again.close();
+
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const { rows } = await client.query(
+      'SELECT migration_name, checksum, finished_at, rolled_back_at, applied_steps_count FROM "_prisma_migrations" ORDER BY migration_name',
+    );
+    await client.end();
+    const expected = readMigrations(MIGRATIONS_DIR);
+    expect(rows.map((r) => r.migration_name)).toEqual(expected.map((m) => m.name));
+    expect(rows.map((r) => r.checksum)).toEqual(expected.map((m) => m.checksum));
+    for (const row of rows) {
+      expect(row.finished_at).toBeInstanceOf(Date);
+      expect(row.rolled_back_at).toBeNull();
+      expect(row.applied_steps_count).toBe(1);
+    }
+  });
+});
