@@ -14,6 +14,8 @@ const envSchema = z.object({
   CODEX_UPSTREAM_BASE_URL: z.string().url().default('https://chatgpt.com/backend-api'),
   CODEX_AUTH_BASE_URL: z.string().url().default('https://auth.openai.com'),
   CODEX_POOLER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
+  // Public origin of the dashboard (e.g. https://pooler.example.com); unset = taken from each request.
+  CODEX_POOLER_PUBLIC_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('production'),
 });
@@ -29,6 +31,7 @@ export type AppConfig = {
   upstreamBaseUrl: string;
   authBaseUrl: string;
   shutdownGraceMs: number;
+  publicUrl: string | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   dev: boolean;
 };
@@ -51,6 +54,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     upstreamBaseUrl: e.CODEX_UPSTREAM_BASE_URL.replace(/\/+$/, ''),
     authBaseUrl: e.CODEX_AUTH_BASE_URL.replace(/\/+$/, ''),
     shutdownGraceMs: e.CODEX_POOLER_SHUTDOWN_GRACE_MS,
+    publicUrl: e.CODEX_POOLER_PUBLIC_URL?.replace(/\/+$/, ''),
     logLevel: e.LOG_LEVEL,
     dev: e.NODE_ENV === 'development',
   };

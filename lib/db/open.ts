@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
@@ -19,7 +18,8 @@ export type Database = {
   close: () => Promise<void>;
 };
 
-export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../prisma/migrations');
+/** prisma/migrations beside package.json; the app is always started from the project root. */
+export const MIGRATIONS_DIR = path.resolve('prisma/migrations');
 
 export type OpenOptions = { databaseUrl?: string; dataDir?: string; inMemory?: boolean };
 

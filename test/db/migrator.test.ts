@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { openDatabase, MIGRATIONS_DIR } from '../../lib/db';
 import { readMigrations } from '../../lib/db/migrator';
-import { createPostgresDatabase } from '../support/databases';
+import { createPostgresDatabase } from '../support/postgres';
 
 describe('boot migrator on PostgreSQL', () => {
   it('is safe when two processes boot at once and records what prisma migrate deploy expects', async () => {
