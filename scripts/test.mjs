@@ -1,11 +1,12 @@
-// `npm test`: types, unit + integration tests (Vitest, PGlite and PostgreSQL), then the
-// production build and the browser tests (Playwright in Debian's Chromium).
+// `npm test`: types, the production build, unit + integration tests (Vitest, PGlite and
+// PostgreSQL), then the browser tests (Playwright in Debian's Chromium).
 import { spawnSync } from 'node:child_process';
 
 const steps = [
   ['typecheck', ['node_modules/typescript/bin/tsc', '--noEmit', '-p', '.']],
-  ['vitest', ['node_modules/vitest/vitest.mjs', 'run']],
+  // Built before Vitest: integration tests start the real production server.
   ['next build', ['node_modules/next/dist/bin/next', 'build']],
+  ['vitest', ['node_modules/vitest/vitest.mjs', 'run']],
   ['playwright', ['node_modules/@playwright/test/cli.js', 'test']],
 ];
 
