@@ -1,0 +1,28 @@
+/** Paced event writing shared by the SSE and websocket transports. */
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import type { ResponseEvent } from './response-events';
+
+export async function pause(ms: number): Promise<void> {
+  if (ms > 0) await sleep(ms);
+  else await nextTurn();
+}
+
+/**
+ * Writes events one at a time and waits for each write to be handed to the socket, pausing between
+ * them, so a reader sees them arrive separately. Stops early (returning false) once the peer is gone.
+ */
+export async function writeEventsPaced(
+  events: readonly ResponseEvent[],
+  delayMs: number,
+  write: (event: ResponseEvent) => Promise<boolean>,
+): Promise<boolean> {
+  for (const [index, event] of events.entries()) {
+    if (index > 0) await pause(delayMs);
+    if (!(await write(event))) return false;
+  }
+  return true;
+}
+
+export function sseFrame(event: ResponseEvent): string {
+  return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+}
