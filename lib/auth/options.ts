@@ -3,14 +3,29 @@ import CredentialsProvider from 'next-auth/providers/credentials';
 import { z } from 'zod';
 import { getRuntime } from '../runtime';
 import { verifyPassword } from '../operators';
+import { recordAudit } from '../audit';
+import { clientIp } from './request';
+import { clearFailures, isThrottled, recordFailure } from './throttle';
+import { consumeRecoveryCode, openTotpSecret, verifyTotp } from './totp';
 
 export type OperatorSessionView = { expires: string; operatorId?: string; sessionId?: string };
 
-const SESSION_TTL_SECONDS = 14 * 24 * 3600;
-const credentialsSchema = z.object({ email: z.string().trim().toLowerCase(), password: z.string() });
+export const SESSION_TTL_SECONDS = 14 * 24 * 3600;
+/** What the sign-in form shows for every failure, whatever the cause. */
+export const GENERIC_LOGIN_FAILURE = 'Invalid email or password.';
+/** Thrown (as the error code next-auth hands back) when the password was right and a second factor is needed. */
+export const MFA_REQUIRED = 'mfa_required';
+
+const credentialsSchema = z.object({
+  email: z.string().trim().toLowerCase().max(320),
+  password: z.string().max(200),
+  totp: z.string().trim().max(20).optional().default(''),
+  recoveryCode: z.string().trim().max(40).optional().default(''),
+});
 
 // next-auth v4: the stable line (v5 is only a pinned beta). JWT sessions carry the id of an
-// OperatorSession row, so a session can be listed and revoked on the server.
+// OperatorSession row, so a session can be listed and revoked on the server. Cookies are
+// HttpOnly + SameSite=Lax, and Secure whenever the public URL is https.
 export function authOptions(): NextAuthOptions {
   const runtime = getRuntime();
   return {
@@ -19,27 +34,45 @@ export function authOptions(): NextAuthOptions {
     pages: { signIn: '/login' },
     providers: [
       CredentialsProvider({
-        credentials: { email: { type: 'email' }, password: { type: 'password' } },
+        credentials: { email: { type: 'email' }, password: { type: 'password' }, totp: { type: 'text' }, recoveryCode: { type: 'text' } },
         async authorize(raw, req) {
+          const headers = (req?.headers ?? {}) as Record<string, string | undefined>;
+          const ip = clientIp((name) => headers[name]);
           const parsed = credentialsSchema.safeParse(raw);
           if (!parsed.success) return null;
+          const { email, password, totp, recoveryCode } = parsed.data;
+          const fail = async (reason: string, operatorId?: string) => {
+            recordFailure(email, ip);
+            await recordAudit({ actorType: operatorId ? 'operator' : 'anonymous', actorId: operatorId, action: 'auth.sign_in', targetType: 'operator', targetId: operatorId, outcome: 'failure', ip, details: { reason } });
+            return null;
+          };
+          if (isThrottled(email, ip)) return fail('throttled');
           const { prisma } = runtime.db;
-          const operator = await prisma.operator.findUnique({ where: { email: parsed.data.email } });
+          const operator = await prisma.operator.findUnique({ where: { email } });
           // Same generic failure for unknown email, wrong password and disabled operators.
-          if (!operator || operator.disabled || !(await verifyPassword(operator.passwordHash, parsed.data.password))) return null;
-          const headers = (req?.headers ?? {}) as Record<string, string | undefined>;
+          if (!operator || operator.disabled || !(await verifyPassword(operator.passwordHash, password))) return fail('credentials', operator?.id);
+          if (operator.totpEnabledAt) {
+            if (!totp && !recoveryCode) throw new Error(MFA_REQUIRED);
+            if (totp) {
+              const secret = openTotpSecret(operator);
+              if (!secret || !verifyTotp(secret, totp)) return fail('totp', operator.id);
+            } else if (!(await consumeRecoveryCode(operator.id, recoveryCode))) {
+              return fail('recovery_code', operator.id);
+            } else {
+              await recordAudit({ actorId: operator.id, action: 'auth.recovery_code_used', targetType: 'operator', targetId: operator.id, ip });
+            }
+          }
+          clearFailures(email);
           const session = await prisma.operatorSession.create({
             data: {
               operatorId: operator.id,
               expiresAt: new Date(Date.now() + SESSION_TTL_SECONDS * 1000),
               userAgent: headers['user-agent']?.slice(0, 300) ?? null,
-              ip: headers['x-forwarded-for']?.split(',')[0]?.trim() ?? null,
+              ip,
             },
           });
           await prisma.operator.update({ where: { id: operator.id }, data: { lastSignInAt: new Date() } });
-          await prisma.auditEvent.create({
-            data: { actorType: 'operator', actorId: operator.id, action: 'auth.sign_in', targetType: 'operator', targetId: operator.id, outcome: 'success', ip: session.ip },
-          });
+          await recordAudit({ actorId: operator.id, action: 'auth.sign_in', targetType: 'operator', targetId: operator.id, ip, details: { mfa: operator.totpEnabledAt ? (totp ? 'totp' : 'recovery_code') : 'none' } });
           return { id: operator.id, email: operator.email, sessionId: session.id };
         },
       }),
@@ -51,6 +84,13 @@ export function authOptions(): NextAuthOptions {
       },
       session({ session, token }) {
         return { ...session, operatorId: token.sub, sessionId: token.sid } as OperatorSessionView;
+      },
+    },
+    events: {
+      async signOut({ token }) {
+        const sid = (token as { sid?: string } | null)?.sid;
+        if (sid) await runtime.db.prisma.operatorSession.updateMany({ where: { id: sid, revokedAt: null }, data: { revokedAt: new Date() } });
+        if (token?.sub) await recordAudit({ actorId: token.sub, action: 'auth.sign_out', targetType: 'operator', targetId: token.sub });
       },
     },
   };

@@ -45,3 +45,5 @@ export async function createOwner(db: Database, input: NewOperator) {
     throw error;
   }
 }
+
+export * from './manage';
