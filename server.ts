@@ -85,6 +85,7 @@ async function main() {
     const deadline = Date.now() + config.shutdownGraceMs;
     while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     server.closeAllConnections();
+    await gateway.close();
     await runtime.db.close();
     log.info('stopped');
     process.exit(0);

@@ -10,6 +10,8 @@ export class AppError extends Error {
     readonly status = 400,
     readonly param: string | null = null,
     readonly headers: Record<string, string> = {},
+    /** Extra fields for the error body (reset times, per-reason counts); never secrets. */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }

@@ -1,7 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { AppError } from '../errors';
 import type { Runtime } from '../runtime';
-import { healthz, readyz, sendJson } from './operations';
+import { handleModels, handleUsage } from './catalog-routes';
+import { createGatewayContext, type GatewayContext, type GatewayOptions } from './context';
+import { sendError, toAppError } from './errors';
+import { healthz, readyz } from './operations';
+import { handleResponses } from './responses';
 
 // Paths the gateway owns; Next.js never sees them.
 const GATEWAY_PREFIXES = ['/backend-api/', '/v1/', '/api/codex/', '/wham/'];
@@ -11,24 +16,78 @@ export function isGatewayPath(pathname: string): boolean {
   return GATEWAY_EXACT.has(pathname) || GATEWAY_PREFIXES.some((prefix) => pathname.startsWith(prefix));
 }
 
+// Codex helper routes the gateway does not serve: a plain 404, without touching upstream.
+const UNSERVED_HELPERS = new Set([
+  '/backend-api/codex/agent-identities/jwks',
+  '/backend-api/wham/agent-identities/jwks',
+  '/api/codex/rate-limit-reset-credits/consume',
+  '/wham/rate-limit-reset-credits/consume',
+  '/backend-api/wham/rate-limit-reset-credits/consume',
+  '/backend-api/codex/thread/goal/get',
+  '/backend-api/codex/thread/goal/set',
+  '/backend-api/codex/thread/goal/clear',
+  '/backend-api/codex/analytics-events/events',
+  '/backend-api/codex/memories/trace_summarize',
+  '/backend-api/codex/alpha/search',
+  '/backend-api/codex/realtime/calls',
+  '/backend-api/codex/safety/arc',
+  '/backend-api/wham/accounts/check',
+  '/backend-api/wham/settings/user',
+  '/backend-api/wham/profiles/me',
+  '/backend-api/ps/mcp',
+]);
+
+type Handler = (ctx: GatewayContext, req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
+  '/backend-api/codex/responses': { POST: (ctx, req, res) => handleResponses(ctx, req, res, { path: '/backend-api/codex/responses', compact: false }) },
+  '/backend-api/codex/v1/responses': { POST: (ctx, req, res) => handleResponses(ctx, req, res, { path: '/backend-api/codex/responses', compact: false }) },
+  '/backend-api/codex/responses/compact': { POST: (ctx, req, res) => handleResponses(ctx, req, res, { path: '/backend-api/codex/responses/compact', compact: true }) },
+  '/backend-api/codex/v1/responses/compact': { POST: (ctx, req, res) => handleResponses(ctx, req, res, { path: '/backend-api/codex/responses/compact', compact: true }) },
+  '/backend-api/codex/models': { GET: handleModels },
+  '/backend-api/codex/v1/models': { GET: handleModels },
+  '/backend-api/wham/usage': { GET: handleUsage },
+  '/wham/usage': { GET: handleUsage },
+  '/api/codex/usage': { GET: handleUsage },
+};
+
 export type Gateway = {
+  context: GatewayContext;
   handle: (req: IncomingMessage, res: ServerResponse, pathname: string) => Promise<void>;
   upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer, pathname: string) => void;
   isDraining: () => boolean;
   drain: () => void;
+  close: () => Promise<void>;
 };
 
-export function createGateway(runtime: Runtime): Gateway {
+export function createGateway(runtime: Runtime, options: GatewayOptions = {}): Gateway {
+  const context = createGatewayContext(runtime, options);
   let draining = false;
   return {
+    context,
     isDraining: () => draining,
     drain: () => {
       draining = true;
     },
+    close: () => context.close(),
     handle: async (req, res, pathname) => {
       if (pathname === '/healthz') return healthz(res);
       if (pathname === '/readyz') return readyz(res, runtime, draining);
-      sendJson(res, 404, { error: { message: `no route for ${req.method} ${pathname}`, type: 'invalid_request_error', code: 'not_found', param: null } });
+      if (UNSERVED_HELPERS.has(pathname) || pathname.startsWith('/backend-api/ps/')) {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
+        return;
+      }
+      const route = ROUTES[pathname];
+      const handler = route?.[req.method ?? 'GET'];
+      try {
+        if (!route) throw new AppError('not_found', `no route for ${req.method} ${pathname}`, 404);
+        if (!handler) throw new AppError('method_not_allowed', `${req.method} is not supported on ${pathname}`, 405);
+        await handler(context, req, res);
+      } catch (error) {
+        const appError = toAppError(error);
+        if (appError.status === 500) runtime.log.error({ err: error, pathname }, 'gateway route failed');
+        sendError(res, appError);
+      }
     },
     upgrade: (_req, socket) => {
       socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');

@@ -1,0 +1,89 @@
+import type { Database } from '../db';
+import type { Logger } from '../log';
+import type { AffinityKind } from '../routing';
+
+const TTL_MS: Record<AffinityKind, number> = {
+  session: 24 * 3600_000,
+  response: 24 * 3600_000,
+  turn_state: 24 * 3600_000,
+};
+const MAX_ENTRIES = 200_000;
+const WRITE_BEHIND_MS = 1_000;
+
+type Entry = { accountId: string; expiresAt: number };
+
+/**
+ * Which account served a conversation (hashed session key), a response id or a turn state.
+ * Read from memory on the hot path; persisted behind it so a restart keeps conversations in place.
+ * Keys arrive already hashed: raw header values never reach this store.
+ */
+export class AffinityStore {
+  private readonly entries = new Map<string, Entry>();
+  private readonly pending = new Map<string, { poolId: string; kind: AffinityKind; keyHash: string; entry: Entry }>();
+  private readonly loadedPools = new Set<string>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly db: Database,
+    private readonly log: Logger,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.timer = setInterval(() => void this.flush(), WRITE_BEHIND_MS).unref();
+  }
+
+  async close() {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+
+  /** Loads a Pool's live affinities once, when the gateway first serves that Pool. */
+  async warm(poolId: string) {
+    if (this.loadedPools.has(poolId)) return;
+    this.loadedPools.add(poolId);
+    const rows = await this.db.prisma.routingAffinity.findMany({ where: { poolId, expiresAt: { gt: new Date(this.clock()) } } });
+    for (const row of rows) {
+      const id = key(poolId, row.kind, row.keyHash);
+      if (!this.entries.has(id)) this.entries.set(id, { accountId: row.accountId, expiresAt: row.expiresAt.getTime() });
+    }
+  }
+
+  get(poolId: string, kind: AffinityKind, keyHash: string): string | undefined {
+    const id = key(poolId, kind, keyHash);
+    const entry = this.entries.get(id);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= this.clock()) {
+      this.entries.delete(id);
+      return undefined;
+    }
+    return entry.accountId;
+  }
+
+  set(poolId: string, kind: AffinityKind, keyHash: string, accountId: string) {
+    const id = key(poolId, kind, keyHash);
+    const entry = { accountId, expiresAt: this.clock() + TTL_MS[kind] };
+    const previous = this.entries.get(id);
+    this.entries.delete(id);
+    if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(id, entry);
+    // Re-persist only when the account changes or half the lifetime has passed.
+    if (!previous || previous.accountId !== accountId || previous.expiresAt - this.clock() < TTL_MS[kind] / 2) {
+      this.pending.set(id, { poolId, kind, keyHash, entry });
+    }
+  }
+
+  async flush() {
+    if (this.pending.size === 0) return;
+    const batch = [...this.pending.values()];
+    this.pending.clear();
+    for (const { poolId, kind, keyHash, entry } of batch) {
+      const data = { accountId: entry.accountId, expiresAt: new Date(entry.expiresAt) };
+      await this.db.prisma.routingAffinity
+        .upsert({ where: { poolId_kind_keyHash: { poolId, kind, keyHash } }, create: { poolId, kind, keyHash, ...data }, update: data })
+        .catch((err: unknown) => this.log.warn({ err }, 'routing affinity was not saved'));
+    }
+  }
+}
+
+function key(poolId: string, kind: AffinityKind, keyHash: string) {
+  return `${poolId}:${kind}:${keyHash}`;
+}

@@ -1,0 +1,116 @@
+import type { Database } from '../db';
+import { AppError } from '../errors';
+import { hashesEqual, keyedHash } from '../crypto';
+import { splitApiKey } from '../keys';
+import { onChange } from '../events';
+
+export type AuthenticatedKey = {
+  id: string;
+  prefix: string;
+  poolId: string;
+  allowedModels: readonly string[];
+  requestsPerMinute: number | null;
+  tokensPerDay: number | null;
+  tokensPerWeek: number | null;
+};
+
+type CachedKey = {
+  key: AuthenticatedKey;
+  keyHash: string;
+  status: 'active' | 'paused' | 'revoked';
+  expiresAt: number | null;
+  poolActive: boolean;
+  loadedAt: number;
+};
+
+const POSITIVE_TTL_MS = 60_000;
+const NEGATIVE_TTL_MS = 5_000;
+const LAST_USED_DEBOUNCE_MS = 60_000;
+
+const missing = () => new AppError('api_key_missing', 'a valid Pool API key is required', 401);
+
+/**
+ * Pool API key authentication with no database round-trip for a cached key. Entries drop on a
+ * change event (pause, revoke, rotate, delete, Pool status) and expire after a minute so changes
+ * made by another process are seen too.
+ */
+export class KeyAuthenticator {
+  private readonly cache = new Map<string, CachedKey | { absentUntil: number }>();
+  private readonly lastUsedWritten = new Map<string, number>();
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly db: Database,
+    private readonly hashKey: Buffer,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.unsubscribe = onChange((event) => {
+      if (event.kind === 'api_key') this.cache.delete(event.prefix);
+      if (event.kind === 'pool') this.cache.clear();
+    });
+  }
+
+  close() {
+    this.unsubscribe();
+  }
+
+  async authenticate(authorization: string | undefined): Promise<AuthenticatedKey> {
+    const raw = authorization?.startsWith('Bearer ') ? authorization.slice(7).trim() : undefined;
+    const parts = raw ? splitApiKey(raw) : null;
+    if (!raw || !parts) throw missing();
+    const now = this.clock();
+    const entry = await this.lookup(parts.prefix, now);
+    if (!entry || !hashesEqual(entry.keyHash, keyedHash(this.hashKey, raw)) || !entry.poolActive) throw missing();
+    if (entry.status === 'revoked') throw new AppError('api_key_revoked', 'this API key has been revoked', 401);
+    if (entry.status === 'paused') throw new AppError('api_key_paused', 'this API key is paused', 401);
+    if (entry.expiresAt !== null && entry.expiresAt <= now) throw new AppError('api_key_expired', 'this API key has expired', 401);
+    this.touch(entry.key.id, now);
+    return entry.key;
+  }
+
+  /** Current status of a key, for long-lived sockets that must end when a key stops being valid. */
+  async isStillValid(key: AuthenticatedKey): Promise<boolean> {
+    const now = this.clock();
+    const entry = await this.lookup(key.prefix, now);
+    return Boolean(entry && entry.poolActive && entry.status === 'active' && (entry.expiresAt === null || entry.expiresAt > now));
+  }
+
+  private async lookup(prefix: string, now: number): Promise<CachedKey | null> {
+    const cached = this.cache.get(prefix);
+    if (cached && 'absentUntil' in cached) {
+      if (cached.absentUntil > now) return null;
+    } else if (cached && now - cached.loadedAt < POSITIVE_TTL_MS) {
+      return cached;
+    }
+    const row = await this.db.prisma.apiKey.findUnique({ where: { prefix }, include: { pool: { select: { status: true } } } });
+    if (!row) {
+      this.cache.set(prefix, { absentUntil: now + NEGATIVE_TTL_MS });
+      return null;
+    }
+    const entry: CachedKey = {
+      key: {
+        id: row.id,
+        prefix: row.prefix,
+        poolId: row.poolId,
+        allowedModels: row.allowedModels,
+        requestsPerMinute: row.requestsPerMinute,
+        tokensPerDay: row.tokensPerDay,
+        tokensPerWeek: row.tokensPerWeek,
+      },
+      keyHash: row.keyHash,
+      status: row.status,
+      expiresAt: row.expiresAt?.getTime() ?? null,
+      poolActive: row.pool.status === 'active',
+      loadedAt: now,
+    };
+    this.cache.set(prefix, entry);
+    return entry;
+  }
+
+  /** last_used_at is written at most once a minute per key, off the request path. */
+  private touch(apiKeyId: string, now: number) {
+    if (now - (this.lastUsedWritten.get(apiKeyId) ?? 0) < LAST_USED_DEBOUNCE_MS) return;
+    this.lastUsedWritten.set(apiKeyId, now);
+    void this.db.prisma.apiKey.update({ where: { id: apiKeyId }, data: { lastUsedAt: new Date(now) } }).catch(() => undefined);
+  }
+}

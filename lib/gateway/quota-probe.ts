@@ -1,0 +1,48 @@
+import { parseWhamUsage } from '../upstream/quota-evidence';
+import { accountHeaders, identityHeaders } from '../upstream/headers';
+import type { UpstreamAccess } from './context';
+
+const PROBE_TIMEOUT_MS = 3_000;
+
+/**
+ * Reads an account's windows from `wham/usage` before it gets traffic with no evidence at all.
+ * One probe per account at a time; the result lands in the Pool registry like any evidence.
+ */
+export class QuotaProbe {
+  private readonly inFlight = new Map<string, Promise<boolean>>();
+
+  constructor(private readonly access: UpstreamAccess) {}
+
+  /** True when the account answered with usable evidence. */
+  probe(accountId: string): Promise<boolean> {
+    let pending = this.inFlight.get(accountId);
+    if (!pending) {
+      pending = this.run(accountId).finally(() => this.inFlight.delete(accountId));
+      this.inFlight.set(accountId, pending);
+    }
+    return pending;
+  }
+
+  private async run(accountId: string): Promise<boolean> {
+    const { pools, credentials, client, upstreamBaseUrl, identity, clock } = this.access;
+    const account = pools.account(accountId);
+    if (!account) return false;
+    try {
+      const token = await credentials.accessToken(accountId);
+      const response = await client.request(`${upstreamBaseUrl}/wham/usage`, {
+        method: 'GET',
+        headers: { ...identityHeaders(identity), ...accountHeaders(token, account.chatgptAccountId), accept: 'application/json' },
+        headersTimeout: PROBE_TIMEOUT_MS,
+        bodyTimeout: PROBE_TIMEOUT_MS,
+      });
+      const body: unknown = await response.body.json().catch(() => null);
+      if (response.statusCode !== 200) return false;
+      const usage = parseWhamUsage(body, clock());
+      if (!usage) return false;
+      pools.recordWindows(accountId, usage.windows, 'wham_usage');
+      return usage.windows.length > 0;
+    } catch {
+      return false;
+    }
+  }
+}

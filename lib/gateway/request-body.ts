@@ -1,0 +1,76 @@
+import type { IncomingMessage } from 'node:http';
+import { gunzip, inflate } from 'node:zlib';
+import { promisify } from 'node:util';
+import { Decompress as ZstdDecompress } from 'fzstd';
+import { AppError } from '../errors';
+import { readBody } from '../http/body';
+
+export type BodyLimits = { maxCompressedBytes: number; maxDecompressedBytes: number; maxRatio: number };
+
+export const DEFAULT_BODY_LIMITS: BodyLimits = {
+  maxCompressedBytes: 32 * 1024 * 1024,
+  maxDecompressedBytes: 64 * 1024 * 1024,
+  maxRatio: 200,
+};
+
+const gunzipAsync = promisify(gunzip);
+const inflateAsync = promisify(inflate);
+
+/**
+ * Reads a request body and undoes its content-encoding (gzip, deflate, zstd — the Codex CLI sends
+ * zstd when signed in with ChatGPT, and Node 20's zlib has no zstd, hence fzstd). Called after key
+ * auth, so unauthenticated callers cannot make the gateway inflate anything.
+ */
+export async function readDecodedBody(req: IncomingMessage, limits: BodyLimits): Promise<Buffer> {
+  const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
+  if (encoding === 'identity' || encoding === '') {
+    const body = await readBody(req, limits.maxDecompressedBytes).catch(rethrowTooLarge('decompressed_request_too_large'));
+    return body;
+  }
+  if (!['gzip', 'x-gzip', 'deflate', 'zstd'].includes(encoding)) {
+    throw new AppError('unsupported_content_encoding', `content-encoding "${encoding}" is not supported; use gzip, deflate or zstd`, 415);
+  }
+  const compressed = await readBody(req, limits.maxCompressedBytes).catch(rethrowTooLarge('compressed_request_too_large'));
+  const maxOutput = Math.min(limits.maxDecompressedBytes, Math.max(1024, compressed.length * limits.maxRatio));
+  let decoded: Buffer;
+  try {
+    if (encoding === 'zstd') {
+      decoded = decodeZstd(compressed, maxOutput);
+    } else {
+      const inflater = encoding === 'deflate' ? inflateAsync : gunzipAsync;
+      decoded = await inflater(compressed, { maxOutputLength: maxOutput + 1 });
+    }
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(limits, compressed.length, maxOutput);
+    throw new AppError('invalid_compressed_body', `request body is not valid ${encoding} data`, 400);
+  }
+  if (decoded.length > maxOutput) throw tooLarge(limits, compressed.length, maxOutput);
+  return decoded;
+}
+
+/** Streams the frames so a body that inflates past the limit stops there instead of allocating it. */
+function decodeZstd(compressed: Buffer, maxOutput: number): Buffer {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const stream = new ZstdDecompress((chunk) => {
+    size += chunk.length;
+    if (size > maxOutput) throw Object.assign(new Error('zstd output too large'), { code: 'ERR_BUFFER_TOO_LARGE' });
+    chunks.push(chunk);
+  });
+  stream.push(compressed, true);
+  return Buffer.concat(chunks);
+}
+
+function tooLarge(limits: BodyLimits, compressedLength: number, maxOutput: number): AppError {
+  if (maxOutput < limits.maxDecompressedBytes) {
+    return new AppError('decompression_ratio_exceeded', `request body expands more than ${limits.maxRatio}× (${compressedLength} bytes compressed)`, 413);
+  }
+  return new AppError('decompressed_request_too_large', `decompressed request body exceeds ${limits.maxDecompressedBytes} bytes`, 413);
+}
+
+function rethrowTooLarge(code: string) {
+  return (error: unknown) => {
+    if (error instanceof AppError && error.status === 413) throw new AppError(code, error.message, 413);
+    throw error;
+  };
+}

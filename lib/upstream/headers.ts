@@ -1,0 +1,34 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** The Codex client the gateway presents itself as upstream (configurable in settings). */
+export type ClientIdentity = { originator: string; version: string; userAgent: string };
+
+export const DEFAULT_CLIENT_IDENTITY: ClientIdentity = {
+  originator: 'codex_cli_rs',
+  version: '0.169.0',
+  userAgent: 'codex_cli_rs/0.169.0 (Debian 12.0.0; x86_64) xterm (codex_cli_rs; 0.169.0)',
+};
+
+export function identityHeaders(identity: ClientIdentity): Record<string, string> {
+  return { originator: identity.originator, version: identity.version, 'user-agent': identity.userAgent };
+}
+
+// Continuity headers are for the gateway's own routing and stay here; the Codex families pass.
+const NEVER_FORWARDED = new Set(['session-id', 'x-session-id', 'x-session-affinity']);
+const FORWARDED_PREFIXES = ['x-codex-', 'x-openai-'];
+
+/** Client headers worth passing upstream: the Codex and OpenAI families, never credentials. */
+export function forwardedClientHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const forwarded: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || NEVER_FORWARDED.has(name)) continue;
+    if (FORWARDED_PREFIXES.some((prefix) => name.startsWith(prefix))) {
+      forwarded[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+  }
+  return forwarded;
+}
+
+export function accountHeaders(accessToken: string, chatgptAccountId: string): Record<string, string> {
+  return { authorization: `Bearer ${accessToken}`, 'chatgpt-account-id': chatgptAccountId };
+}

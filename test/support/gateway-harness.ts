@@ -1,0 +1,128 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { loadConfig } from '../../lib/config';
+import { loadInstanceKeys } from '../../lib/crypto';
+import { openDatabase, type Database } from '../../lib/db';
+import { createLogger } from '../../lib/log';
+import { createPool } from '../../lib/pools';
+import { importAuthJson } from '../../lib/accounts';
+import { createApiKey } from '../../lib/keys';
+import { createGateway, type Gateway } from '../../lib/gateway';
+import type { GatewayOptions } from '../../lib/gateway/context';
+import type { Runtime } from '../../lib/runtime';
+import { startFakeUpstream, type FakeUpstream } from '../../lib/testing/fake-upstream';
+import { createPostgresDatabase } from './postgres';
+
+export type Harness = {
+  url: string;
+  key: string;
+  upstream: FakeUpstream;
+  gateway: Gateway;
+  db: Database;
+  runtime: Runtime;
+  poolId: string;
+  /** Database id of each fake account, by its ChatGPT account id. */
+  accountIds: Record<string, string>;
+  clock: { now: number; advance: (ms: number) => void };
+  /** Upstream /responses requests (HTTP turns), optionally for one account. */
+  turns: (accountId?: string) => number;
+  close: () => Promise<void>;
+};
+
+export type HarnessOptions = {
+  accounts: string[];
+  database?: 'pglite' | 'postgres';
+  gateway?: GatewayOptions;
+  accessTokenTtlSeconds?: number;
+};
+
+/** The gateway alone (no Next.js) over real HTTP, a fake upstream, and a real database. */
+export async function startHarness(options: HarnessOptions): Promise<Harness> {
+  const clock = {
+    now: Date.now(),
+    advance(ms: number) {
+      clock.now += ms;
+    },
+  };
+  const now = () => clock.now;
+  const upstream = await startFakeUpstream({ clock: now });
+  const config = loadConfig({
+    CODEX_UPSTREAM_BASE_URL: upstream.backendBaseUrl,
+    CODEX_AUTH_BASE_URL: upstream.authBaseUrl,
+    CODEX_POOLER_SECRET_KEY: randomBytes(32).toString('base64'),
+    CODEX_POOLER_DATA_DIR: '/nonexistent',
+    LOG_LEVEL: 'silent',
+  });
+  const db =
+    options.database === 'postgres'
+      ? await openDatabase({ databaseUrl: await createPostgresDatabase() })
+      : await openDatabase({ inMemory: true });
+  const keys = loadInstanceKeys(config);
+  const runtime: Runtime = { config, db, keys, log: createLogger('silent'), bootstrapped: true };
+  const pool = await createPool(db, { name: 'main' });
+  const accountIds: Record<string, string> = {};
+  for (const accountId of options.accounts) {
+    const creds = upstream.addAccount({ accountId, email: `${accountId}@example.com`, accessTokenTtlSeconds: options.accessTokenTtlSeconds });
+    const account = await importAuthJson(db, keys.box, { pool: 'main', authJson: creds.authJson });
+    accountIds[accountId] = account.id;
+  }
+  const { key } = await createApiKey(db, keys.hashKey, { pool: 'main', name: 'test' });
+  const gateway = createGateway(runtime, { clock: now, ...options.gateway });
+  const server: Server = createServer((req, res) => {
+    void gateway.handle(req, res, (req.url ?? '/').split('?', 1)[0]!);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    key,
+    upstream,
+    gateway,
+    db,
+    runtime,
+    poolId: pool.id,
+    accountIds,
+    clock,
+    turns: (accountId) =>
+      upstream.requests.filter((r) => r.path === '/backend-api/codex/responses' && r.method === 'POST' && (!accountId || r.accountId === accountId)).length,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await gateway.close();
+      await upstream.close();
+      await db.close();
+    },
+  };
+}
+
+export type SseResult = { status: number; headers: Headers; events: { type: string; [k: string]: unknown }[]; text: string };
+
+/** A Codex-style streamed turn through the gateway, read to the end. */
+export async function streamTurn(
+  h: Harness,
+  options: { input?: string; headers?: Record<string, string>; body?: Record<string, unknown>; key?: string } = {},
+): Promise<SseResult> {
+  const response = await fetch(`${h.url}/backend-api/codex/responses`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${options.key ?? h.key}`, 'content-type': 'application/json', accept: 'text/event-stream', ...options.headers },
+    body: JSON.stringify({
+      model: 'gpt-5.5',
+      stream: true,
+      store: false,
+      input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: options.input ?? 'say hi' }] }],
+      ...options.body,
+    }),
+  });
+  const text = await response.text();
+  const events = text
+    .split('\n')
+    .filter((line) => line.startsWith('data: '))
+    .map((line) => JSON.parse(line.slice(6)) as { type: string });
+  return { status: response.status, headers: response.headers, events, text };
+}
+
+export function completedText(result: SseResult): string | undefined {
+  const done = result.events.find((e) => e.type === 'response.output_text.done') as { text?: string } | undefined;
+  return done?.text;
+}
