@@ -1,0 +1,116 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { completedText, startHarness, streamTurn, type Harness } from '../support/gateway-harness';
+
+let h: Harness;
+afterEach(async () => {
+  await h?.close();
+});
+
+/** Gives every account fresh quota evidence, as the per-account usage probe would. */
+async function warm(harness: Harness) {
+  await harness.gateway.context.pools.get(harness.poolId);
+  for (const id of Object.values(harness.accountIds)) expect(await harness.gateway.context.probe.probe(id)).toBe(true);
+}
+
+const servedBy = (text: string | undefined) => text?.replace('hi from ', '');
+
+describe('failover', () => {
+  it('fails over on 429 usage_limit_reached and cools the account until its reset', async () => {
+    h = await startHarness({ accounts: ['acct-a', 'acct-b'] });
+    await warm(h);
+    const resetAt = Math.floor(h.clock.now / 1000) + 1800;
+    h.upstream.account('acct-a').exhaustUntil(resetAt);
+
+    // A's evidence is still fresh and says "usable", so A is tried and answers 429.
+    for (let i = 0; i < 6; i++) {
+      const result = await streamTurn(h, { headers: { 'x-codex-session-id': `s-${i}` } });
+      expect(result.status).toBe(200);
+      expect(servedBy(completedText(result))).toBe('acct-b');
+    }
+    const aTurns = h.turns('acct-a');
+    expect(aTurns).toBeLessThanOrEqual(1);
+    // Cooled until the reset: A gets nothing more, whatever the session.
+    for (let i = 0; i < 4; i++) await streamTurn(h, { headers: { 'x-codex-session-id': `t-${i}` } });
+    expect(h.turns('acct-a')).toBe(aTurns);
+
+    // After the reset A serves again.
+    h.clock.advance(1801_000);
+    const served = new Set<string | undefined>();
+    for (let i = 0; i < 12; i++) served.add(servedBy(completedText(await streamTurn(h, { headers: { 'x-codex-session-id': `u-${i}` } }))));
+    expect(served.has('acct-a')).toBe(true);
+
+    await h.gateway.context.requestLog.flush();
+    const failedOver = await h.db.prisma.requestLog.findFirst({ where: { attemptCount: 2 }, include: { attempts: { orderBy: { number: 'asc' } } } });
+    expect(failedOver?.attempts.map((a) => [a.status, a.errorCode, a.errorClass])).toEqual([
+      [429, 'usage_limit_reached', 'account'],
+      [200, null, null],
+    ]);
+  });
+
+  it('passes a single exhausted account’s 429 through, with Retry-After', async () => {
+    h = await startHarness({ accounts: ['acct-a'] });
+    await warm(h);
+    const resetAt = Math.floor(h.clock.now / 1000) + 600;
+    h.upstream.account('acct-a').exhaustUntil(resetAt);
+    const result = await streamTurn(h);
+    expect(result.status).toBe(429);
+    const body = JSON.parse(result.text) as { error: { type: string; resets_at: number } };
+    expect(body.error.type).toBe('usage_limit_reached');
+    expect(body.error.resets_at).toBe(resetAt);
+    expect(Number(result.headers.get('retry-after'))).toBe(600);
+  });
+
+  it('answers one 429 with Retry-After = the earliest reset when every account is exhausted', async () => {
+    h = await startHarness({ accounts: ['acct-a', 'acct-b', 'acct-c'] });
+    await warm(h);
+    const base = Math.floor(h.clock.now / 1000);
+    h.upstream.account('acct-a').exhaustUntil(base + 3000);
+    h.upstream.account('acct-b').exhaustUntil(base + 900);
+    h.upstream.account('acct-c').exhaustUntil(base + 7000);
+
+    const first = await streamTurn(h);
+    expect(first.status).toBe(429);
+    expect(Number(first.headers.get('retry-after'))).toBe(900);
+    const body = JSON.parse(first.text) as { error: { type: string; code: string; resets_at: number } };
+    expect(body.error).toMatchObject({ type: 'usage_limit_reached', code: 'usage_limit_reached', resets_at: base + 900 });
+    expect(h.turns()).toBe(3);
+
+    // Now every account is known to be cooling: no upstream call at all.
+    const second = await streamTurn(h);
+    expect(second.status).toBe(429);
+    expect(Number(second.headers.get('retry-after'))).toBe(900);
+    expect(h.turns()).toBe(3);
+  });
+
+  it('retries a 5xx on the next account, and that account is demoted', async () => {
+    h = await startHarness({ accounts: ['acct-a', 'acct-b'] });
+    await warm(h);
+    const session = { 'x-codex-session-id': 'conversation-1' };
+    const first = servedBy(completedText(await streamTurn(h, { headers: session })))!;
+    const other = first === 'acct-a' ? 'acct-b' : 'acct-a';
+    h.upstream.account(first).failNext(1, { status: 500 });
+
+    const result = await streamTurn(h, { headers: session });
+    expect(result.status).toBe(200);
+    expect(servedBy(completedText(result))).toBe(other);
+    await h.gateway.context.requestLog.flush();
+    const log = await h.db.prisma.requestLog.findFirst({ where: { attemptCount: 2 }, include: { attempts: { orderBy: { number: 'asc' } } } });
+    expect(log?.attempts.map((a) => [a.accountId, a.status, a.errorCode])).toEqual([
+      [h.accountIds[first], 500, 'upstream_5xx'],
+      [h.accountIds[other], 200, null],
+    ]);
+  });
+
+  it('does not fail over a generic 404 or 400', async () => {
+    h = await startHarness({ accounts: ['acct-a', 'acct-b'] });
+    await warm(h);
+    for (const status of [404, 400] as const) {
+      h.upstream.account('acct-a').failNext(1, { status });
+      h.upstream.account('acct-b').failNext(1, { status });
+      const before = h.turns();
+      const result = await streamTurn(h);
+      expect(result.status).toBe(status);
+      expect(h.turns() - before).toBe(1);
+    }
+  });
+});
