@@ -61,7 +61,7 @@ export class CredentialStore {
     const account = this.mustGet(accountId);
     const outcome = await this.db.prisma.$transaction(
       async (tx) => {
-        await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtext(${`token-refresh:${accountId}`}))`;
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`token-refresh:${accountId}`}))`;
         const row = await tx.upstreamAccount.findUnique({ where: { id: accountId } });
         if (!row) return { kind: 'gone' as const };
         if (row.accessTokenCipher !== staleCipher) return { kind: 'refreshed_elsewhere' as const, row };

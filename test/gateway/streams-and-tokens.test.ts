@@ -1,0 +1,118 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { completedText, startHarness, streamTurn, type Harness } from '../support/gateway-harness';
+
+let h: Harness;
+afterEach(async () => {
+  await h?.close();
+});
+
+async function warm(harness: Harness) {
+  await harness.gateway.context.pools.get(harness.poolId);
+  for (const id of Object.values(harness.accountIds)) await harness.gateway.context.probe.probe(id);
+}
+
+const servedBy = (text: string | undefined) => text?.replace('hi from ', '');
+
+async function firstAccountFor(harness: Harness, session: Record<string, string>) {
+  return servedBy(completedText(await streamTurn(harness, { headers: session })))!;
+}
+
+describe('streams', () => {
+  it('retries a stream that fails before its first output on the next account', async () => {
+    h = await startHarness({ accounts: ['acct-a', 'acct-b'] });
+    await warm(h);
+    const session = { 'x-codex-session-id': 'stream-1' };
+    const first = await firstAccountFor(h, session);
+    h.upstream.account(first).failNext(1, { responseFailed: 'server_error' });
+    const result = await streamTurn(h, { headers: session });
+    expect(result.status).toBe(200);
+    expect(servedBy(completedText(result))).not.toBe(first);
+    // The client saw one clean response: no failed event, one completion.
+    expect(result.events.filter((e) => e.type === 'response.failed')).toHaveLength(0);
+    expect(result.events.filter((e) => e.type === 'response.completed')).toHaveLength(1);
+
+    h.upstream.account(servedBy(completedText(result))!).failNext(1, { truncateAfterEvents: 2 });
+    const truncatedEarly = await streamTurn(h, { headers: session });
+    expect(truncatedEarly.events.at(-1)?.type).toBe('response.completed');
+  });
+
+  it('does not retry once output has reached the client', async () => {
+    h = await startHarness({ accounts: ['acct-a', 'acct-b'] });
+    await warm(h);
+    const session = { 'x-codex-session-id': 'stream-2' };
+    const first = await firstAccountFor(h, session);
+    const before = h.turns();
+    // Cut after the text delta: the client already has output, so no replay elsewhere.
+    h.upstream.account(first).failNext(1, { truncateAfterEvents: 6 });
+    const result = await streamTurn(h, { headers: session });
+    expect(h.turns() - before).toBe(1);
+    expect(result.events.some((e) => e.type === 'response.output_text.delta')).toBe(true);
+    expect(result.events.some((e) => e.type === 'response.completed')).toBe(false);
+    await h.gateway.context.requestLog.flush();
+    const row = await h.db.prisma.requestLog.findFirst({ where: { errorCode: 'stream_incomplete' } });
+    expect(row).toMatchObject({ attemptCount: 1, errorClass: 'account' });
+  });
+
+  it('aborts the upstream request when the client disconnects, and still logs the row', async () => {
+    h = await startHarness({ accounts: ['acct-a'] });
+    await warm(h);
+    h.upstream.account('acct-a').failNext(1, { hangAfterEvents: 6 });
+    const controller = new AbortController();
+    const response = await fetch(`${h.url}/backend-api/codex/responses`, {
+      method: 'POST',
+      signal: controller.signal,
+      headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-5.5', stream: true, input: [] }),
+    });
+    const reader = response.body!.getReader();
+    await reader.read();
+    controller.abort();
+    // The upstream hangs forever: the row can only be written if the gateway stopped reading it.
+    let row = null;
+    for (let i = 0; i < 50 && !row; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      await h.gateway.context.requestLog.flush();
+      row = await h.db.prisma.requestLog.findFirst({ where: { status: 499 } });
+    }
+    expect(row).toMatchObject({ status: 499, errorClass: 'client', errorCode: 'client_closed' });
+  });
+});
+
+describe('tokens', () => {
+  it('refreshes an expired token once while 20 concurrent requests wait', async () => {
+    h = await startHarness({ accounts: ['acct-a'] });
+    await warm(h);
+    const before = h.upstream.tokenEndpointCalls();
+    h.upstream.account('acct-a').expireAccessToken();
+    h.upstream.account('acct-a').setRefreshDelayMs(300);
+    const results = await Promise.all(Array.from({ length: 20 }, () => streamTurn(h)));
+    expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
+    expect(h.upstream.tokenEndpointCalls() - before).toBe(1);
+    const row = await h.db.prisma.upstreamAccount.findUniqueOrThrow({ where: { id: h.accountIds['acct-a'] } });
+    expect(row.lastRefreshAt).not.toBeNull();
+  });
+
+  it('refreshes ahead of expiry without waiting for a 401', async () => {
+    h = await startHarness({ accounts: ['acct-a'], accessTokenTtlSeconds: 120 });
+    await warm(h);
+    expect(h.upstream.tokenEndpointCalls()).toBe(1);
+    const result = await streamTurn(h);
+    expect(result.status).toBe(200);
+  });
+
+  it('marks the account reauth_required on invalid_grant and routes around it', async () => {
+    h = await startHarness({ accounts: ['acct-a', 'acct-b'] });
+    await warm(h);
+    h.upstream.account('acct-a').expireAccessToken();
+    h.upstream.account('acct-a').setRefreshFailure('invalid_grant');
+    for (let i = 0; i < 6; i++) {
+      const result = await streamTurn(h, { headers: { 'x-codex-session-id': `r-${i}` } });
+      expect(result.status).toBe(200);
+      expect(servedBy(completedText(result))).toBe('acct-b');
+    }
+    const row = await h.db.prisma.upstreamAccount.findUniqueOrThrow({ where: { id: h.accountIds['acct-a'] } });
+    expect(row.status).toBe('reauth_required');
+    expect(row.lastErrorCode).toBe('invalid_grant');
+    expect(h.upstream.tokenEndpointCalls()).toBe(1);
+  });
+});
