@@ -1,0 +1,129 @@
+import { deflateSync, gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, streamTurn, type Harness } from '../support/gateway-harness';
+import { publishChange } from '../../lib/events';
+import { zstdStoredFrame } from '../../lib/testing/fake-upstream/test-support';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ accounts: ['acct-a'] });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const body = JSON.stringify({ model: 'gpt-5.5', stream: true, input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi' }] }] });
+
+async function post(headers: Record<string, string>, payload: Buffer | string = body) {
+  const response = await fetch(`${h.url}/backend-api/codex/responses`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: payload });
+  return { status: response.status, headers: response.headers, json: (await response.json().catch(() => null)) as { error?: Record<string, unknown> } | null };
+}
+
+async function setKey(data: Record<string, unknown>) {
+  const key = await h.db.prisma.apiKey.findFirstOrThrow();
+  await h.db.prisma.apiKey.update({ where: { id: key.id }, data });
+  publishChange({ kind: 'api_key', apiKeyId: key.id, prefix: key.prefix });
+}
+
+describe('key authentication', () => {
+  it('answers 401 in OpenAI shape for missing, wrong, paused, revoked and expired keys', async () => {
+    const cases: [Record<string, string>, string][] = [
+      [{}, 'api_key_missing'],
+      [{ authorization: 'Bearer nonsense' }, 'api_key_missing'],
+      [{ authorization: `Bearer ${h.key.slice(0, -2)}xx` }, 'api_key_missing'],
+    ];
+    for (const [headers, code] of cases) {
+      const result = await post(headers);
+      expect(result.status).toBe(401);
+      expect(result.json?.error).toEqual({ message: expect.any(String), type: 'invalid_request_error', code, param: null });
+    }
+    const auth = { authorization: `Bearer ${h.key}` };
+    await setKey({ status: 'paused' });
+    expect((await post(auth)).json?.error?.code).toBe('api_key_paused');
+    await setKey({ status: 'revoked' });
+    expect((await post(auth)).json?.error?.code).toBe('api_key_revoked');
+    await setKey({ status: 'active', expiresAt: new Date(h.clock.now - 1000) });
+    expect((await post(auth)).json?.error?.code).toBe('api_key_expired');
+    await setKey({ expiresAt: null });
+    await h.db.prisma.pool.update({ where: { id: h.poolId }, data: { status: 'disabled' } });
+    publishChange({ kind: 'pool', poolId: h.poolId });
+    expect((await post(auth)).json?.error?.code).toBe('api_key_missing');
+    await h.db.prisma.pool.update({ where: { id: h.poolId }, data: { status: 'active' } });
+    publishChange({ kind: 'pool', poolId: h.poolId });
+    expect((await post(auth)).status).toBe(200);
+  });
+});
+
+describe('request bodies', () => {
+  const auth = () => ({ authorization: `Bearer ${h.key}` });
+
+  it('decodes gzip, deflate and zstd bodies', async () => {
+    expect((await post({ ...auth(), 'content-encoding': 'gzip' }, gzipSync(body))).status).toBe(200);
+    expect((await post({ ...auth(), 'content-encoding': 'deflate' }, deflateSync(body))).status).toBe(200);
+    expect((await post({ ...auth(), 'content-encoding': 'zstd' }, zstdStoredFrame(Buffer.from(body)))).status).toBe(200);
+  });
+
+  it('refuses bad encodings, bombs and junk with clear codes', async () => {
+    expect((await post({ ...auth(), 'content-encoding': 'br' }, body)).json?.error?.code).toBe('unsupported_content_encoding');
+    expect((await post({ ...auth(), 'content-encoding': 'gzip' }, 'not gzip')).json?.error?.code).toBe('invalid_compressed_body');
+    const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024, 32));
+    const refused = await post({ ...auth(), 'content-encoding': 'gzip' }, bomb);
+    expect(refused.status).toBe(413);
+    expect(refused.json?.error?.code).toBe('decompression_ratio_exceeded');
+    expect((await post(auth(), '{not json')).json?.error).toMatchObject({ code: 'invalid_request' });
+    expect((await post(auth(), '{"stream":true}')).json?.error).toMatchObject({ code: 'invalid_request', param: 'model' });
+  });
+});
+
+describe('key policy', () => {
+  it('enforces the model allow-list and requests per minute before any upstream call', async () => {
+    const auth = { authorization: `Bearer ${h.key}` };
+    await setKey({ allowedModels: ['gpt-fake-1'] });
+    const before = h.turns();
+    const refused = await post(auth);
+    expect(refused.status).toBe(403);
+    expect(refused.json?.error).toMatchObject({ code: 'model_not_allowed', param: 'model' });
+    await setKey({ allowedModels: [], requestsPerMinute: 2 });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await streamTurn(h)).status);
+    expect(statuses).toEqual([200, 200, 429]);
+    expect(h.turns() - before).toBe(2);
+    const limited = await streamTurn(h);
+    expect(JSON.parse(limited.text).error.code).toBe('api_key_policy_limit_exceeded');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    await setKey({ requestsPerMinute: null });
+  });
+});
+
+describe('catalog and helper routes', () => {
+  it('lists the Pool catalog sorted by slug with a weak ETag that streamed responses repeat', async () => {
+    const response = await fetch(`${h.url}/backend-api/codex/models`, { headers: { authorization: `Bearer ${h.key}` } });
+    const catalog = (await response.json()) as { models: { slug: string }[] };
+    expect(catalog.models.map((m) => m.slug)).toEqual(['gpt-5.5', 'gpt-fake-1']);
+    const etag = response.headers.get('etag')!;
+    expect(etag).toMatch(/^W\/"/);
+    const again = await fetch(`${h.url}/backend-api/codex/v1/models`, { headers: { authorization: `Bearer ${h.key}`, 'if-none-match': etag } });
+    expect(again.status).toBe(304);
+    expect((await streamTurn(h)).headers.get('x-models-etag')).toBe(etag);
+  });
+
+  it('reports Pool usage in the Codex shape', async () => {
+    await streamTurn(h);
+    for (const path of ['/backend-api/wham/usage', '/wham/usage', '/api/codex/usage']) {
+      const usage = (await (await fetch(`${h.url}${path}`, { headers: { authorization: `Bearer ${h.key}` } })).json()) as {
+        rate_limit: { allowed: boolean; primary_window: { used_percent: number; limit_window_seconds: number } };
+      };
+      expect(usage.rate_limit.allowed).toBe(true);
+      expect(usage.rate_limit.primary_window.limit_window_seconds).toBe(18000);
+      expect(usage.rate_limit.primary_window.used_percent).toBeGreaterThan(0);
+    }
+  });
+
+  it('answers unserved Codex helper routes with a plain 404 and no upstream call', async () => {
+    const before = h.upstream.requests.length;
+    const response = await fetch(`${h.url}/backend-api/codex/analytics-events/events`, { method: 'POST', body: '{}' });
+    expect(response.status).toBe(404);
+    expect(await response.text()).toBe('Not Found');
+    expect(h.upstream.requests.length).toBe(before);
+  });
+});
