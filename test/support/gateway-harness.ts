@@ -20,6 +20,8 @@ export type Harness = {
   upstream: FakeUpstream;
   gateway: Gateway;
   db: Database;
+  /** Set when the harness runs on PostgreSQL. */
+  databaseUrl: string | undefined;
   runtime: Runtime;
   poolId: string;
   /** Database id of each fake account, by its ChatGPT account id. */
@@ -54,10 +56,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     CODEX_POOLER_DATA_DIR: '/nonexistent',
     LOG_LEVEL: 'silent',
   });
-  const db =
-    options.database === 'postgres'
-      ? await openDatabase({ databaseUrl: await createPostgresDatabase() })
-      : await openDatabase({ inMemory: true });
+  const databaseUrl = options.database === 'postgres' ? await createPostgresDatabase() : undefined;
+  const db = databaseUrl ? await openDatabase({ databaseUrl }) : await openDatabase({ inMemory: true });
   const keys = loadInstanceKeys(config);
   const runtime: Runtime = { config, db, keys, log: createLogger('silent'), bootstrapped: true };
   const pool = await createPool(db, { name: 'main' });
@@ -80,6 +80,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     upstream,
     gateway,
     db,
+    databaseUrl,
     runtime,
     poolId: pool.id,
     accountIds,
