@@ -1,35 +1,33 @@
-import Link from 'next/link';
-import { requireOperator } from '@/lib/auth';
+import { requireOperator, isOwner } from '@/lib/auth';
+import { AdminNav } from '@/components/admin-nav';
+import { Providers } from '@/components/providers';
 
 export const dynamic = 'force-dynamic';
 
-const NAV = [
+const NAV: [string, string][] = [
   ['/admin/pools', 'Pools'],
   ['/admin/upstreams', 'Accounts'],
   ['/admin/api-keys', 'API keys'],
   ['/admin/request-logs', 'Request logs'],
+  ['/admin/usage', 'Usage'],
+  ['/admin/audit-logs', 'Audit log'],
+  ['/admin/settings', 'Settings'],
+];
+const OWNER_NAV: [string, string][] = [
+  ['/admin/operators', 'Operators'],
+  ['/admin/system', 'System'],
 ];
 
 export default async function AdminLayout({ children }: { children: React.ReactNode }) {
+  // Every page below also checks for itself; this only builds the frame.
   const operator = await requireOperator();
+  const items = isOwner(operator) ? [...NAV, ...OWNER_NAV] : NAV;
   return (
-    <div className="min-h-screen">
-      <header className="border-b border-slate-200 bg-white">
-        <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-4 px-4 py-3">
-          <span className="font-semibold">Codex Pooler</span>
-          <nav className="flex flex-wrap gap-3 text-sm">
-            {NAV.map(([href, label]) => (
-              <Link key={href} href={href} className="text-slate-600 hover:text-slate-900">
-                {label}
-              </Link>
-            ))}
-          </nav>
-          <span className="ml-auto text-sm text-slate-500" data-testid="operator-email">
-            {operator.email}
-          </span>
-        </div>
-      </header>
-      <main className="mx-auto max-w-6xl px-4 py-6">{children}</main>
-    </div>
+    <Providers>
+      <div className="min-h-screen">
+        <AdminNav items={items} email={operator.email} role={operator.role} />
+        <main className="mx-auto max-w-7xl px-4 py-6">{children}</main>
+      </div>
+    </Providers>
   );
 }
