@@ -20,14 +20,7 @@ export function Card({ children, className = '', ...rest }: { children: React.Re
   );
 }
 
-export function Section({ title, children, defaultOpen = false, testId }: { title: string; children: React.ReactNode; defaultOpen?: boolean; testId?: string }) {
-  return (
-    <details open={defaultOpen} className="mb-6 rounded-lg border border-slate-200 bg-white shadow-sm" data-testid={testId}>
-      <summary className="cursor-pointer select-none px-4 py-3 text-sm font-semibold">{title}</summary>
-      <div className="border-t border-slate-100 p-4">{children}</div>
-    </details>
-  );
-}
+export { Section } from './section';
 
 export function EmptyState({ title, children }: { title: string; children?: React.ReactNode }) {
   return (
