@@ -6,7 +6,7 @@ import type { ServerAction } from './action-form';
 import { SecretReveal } from './secret-reveal';
 
 /** TOTP enrolment: QR code and secret, then a code to confirm; recovery codes are shown once. */
-export function TotpEnrol({ start, confirm }: { start: ServerAction; confirm: ServerAction }) {
+export function TotpEnrol({ start, confirm, enabled, children }: { start: ServerAction; confirm: ServerAction; enabled: boolean; children?: React.ReactNode }) {
   const router = useRouter();
   const [setup, setSetup] = useState<{ secret: string; qr: string; uri: string }>();
   const [code, setCode] = useState('');
@@ -33,7 +33,9 @@ export function TotpEnrol({ start, confirm }: { start: ServerAction; confirm: Se
     setCodes((result.data as { codes: string[] }).codes);
   }
 
+  // Stays mounted when the page re-renders as "enabled", so the codes survive until dismissed.
   if (codes) return <SecretReveal codes={codes} onDismiss={() => { setCodes(undefined); router.refresh(); }} />;
+  if (enabled) return <>{children}</>;
   if (!setup) {
     return (
       <div>

@@ -41,14 +41,12 @@ export default async function SettingsPage() {
         <h2 className="mb-3 flex items-center gap-2 font-semibold">
           Two-factor authentication {operator.totpEnabledAt ? <Badge tone="green">on</Badge> : <Badge>off</Badge>}
         </h2>
-        {operator.totpEnabledAt ? (
+        <TotpEnrol start={startTotpAction} confirm={confirmTotpAction} enabled={!!operator.totpEnabledAt}>
           <div className="space-y-3">
             <p className="text-sm text-slate-600">Enabled {formatDate(operator.totpEnabledAt)}. {remaining} of 10 recovery codes left.</p>
             <ActionForm action={disableTotpAction} submitLabel="Turn off two-factor" columns={1} fields={[{ name: 'password', label: 'Password', type: 'password', required: true }]} />
           </div>
-        ) : (
-          <TotpEnrol start={startTotpAction} confirm={confirmTotpAction} />
-        )}
+        </TotpEnrol>
       </Card>
       <Card>
         <div className="mb-3 flex flex-wrap items-center justify-between gap-2">
