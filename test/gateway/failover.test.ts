@@ -104,11 +104,13 @@ describe('failover', () => {
   it('does not fail over a generic 404 or 400', async () => {
     h = await startHarness({ accounts: ['acct-a', 'acct-b'] });
     await warm(h);
+    const session = { 'x-codex-session-id': 'final-errors' };
+    const home = servedBy(completedText(await streamTurn(h, { headers: session })))!;
     for (const status of [404, 400] as const) {
-      h.upstream.account('acct-a').failNext(1, { status });
-      h.upstream.account('acct-b').failNext(1, { status });
+      // Only the session's account fails; a failover would reach the healthy one and answer 200.
+      h.upstream.account(home).failNext(1, { status });
       const before = h.turns();
-      const result = await streamTurn(h);
+      const result = await streamTurn(h, { headers: session });
       expect(result.status).toBe(status);
       expect(h.turns() - before).toBe(1);
     }
