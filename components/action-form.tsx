@@ -1,6 +1,6 @@
 'use client';
 
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import { useRouter } from 'next/navigation';
 import { z } from 'zod';
 import type { ActionResult } from '@/lib/auth/guard';
@@ -99,7 +99,8 @@ const inputClass =
   'mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-brand-600 focus:outline-none focus:ring-1 focus:ring-brand-600';
 
 export function FieldInput({ field }: { field: FieldSpec }) {
-  const id = `f-${field.name}`;
+  // Unique per instance: a page can hold several forms with the same field names.
+  const id = `${useId()}-${field.name}`;
   if (field.type === 'checkbox') {
     return (
       <label className="flex items-center gap-2 text-sm text-slate-700" htmlFor={id}>

@@ -69,9 +69,17 @@ export function settingsFromRows(rows: { key: string; value: unknown }[]): Insta
   return Object.freeze(out) as InstanceSettings;
 }
 
-/** The current settings, from memory (defaults until `loadSettings` has run once). */
+/**
+ * The current settings, from memory. Until the first load completes this returns the defaults
+ * and, when the process runtime is up, starts that load itself (so no boot step is required).
+ */
 export function getSettings(): InstanceSettings {
-  return cache().settings;
+  const c = cache();
+  if (!c.loaded && !c.loading) {
+    const runtime = (globalThis as { [k: symbol]: { db?: Database } | undefined })[Symbol.for('codex-pooler.runtime')];
+    if (runtime?.db) c.loading = loadSettings(runtime.db).catch(() => (c.loading = undefined, c.settings));
+  }
+  return c.settings;
 }
 
 export function settingsLoaded(): boolean {

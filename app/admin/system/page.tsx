@@ -2,6 +2,7 @@ import { getRuntime } from '@/lib/runtime';
 import { requireOwner } from '@/lib/auth';
 import { ensureSettings } from '@/lib/settings';
 import { ActionForm } from '@/components/action-form';
+import { ActionButton } from '@/components/action-button';
 import { Card, PageHeader } from '@/components/ui';
 import { saveSettingsAction } from '../_actions/system';
 
@@ -49,6 +50,11 @@ export default async function SystemPage() {
         <h2 className="mb-3 font-semibold">Metrics</h2>
         <p className="mb-3 text-sm text-slate-600">/metrics is {s.metricsBearerHash ? 'protected by a bearer token' : 'open (no bearer token set)'}. The token is stored only as a keyed hash.</p>
         <ActionForm action={saveSettingsAction} submitLabel="Set metrics bearer" columns={1} fields={[{ name: 'metricsBearer', label: 'New bearer token', type: 'password', required: true, minLength: 16, maxLength: 200 }]} />
+        {s.metricsBearerHash && (
+          <div className="mt-3">
+            <ActionButton action={saveSettingsAction} input={{ metricsBearer: null }} tone="danger" confirm="Remove the bearer token? /metrics becomes open.">Remove bearer token</ActionButton>
+          </div>
+        )}
       </Card>
     </section>
   );

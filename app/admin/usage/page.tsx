@@ -77,7 +77,7 @@ export default async function UsagePage({ searchParams }: { searchParams: Search
                       <Td>{r.accounts}</Td>
                       <Td>{r.accounts ? `${(r.remainingPercent / 100).toFixed(2)} windows` : '—'}</Td>
                       <Td>{r.burnPercentPerHour ? `${r.burnPercentPerHour.toFixed(1)}%` : '—'}</Td>
-                      <Td>{r.exhaustsAt ? formatDate(r.exhaustsAt) : 'not at this rate'}</Td>
+                      <Td>{!r.exhaustsAt ? 'not at this rate' : r.nextResetAt && r.exhaustsAt > r.nextResetAt ? 'lasts past the reset' : formatDate(r.exhaustsAt)}</Td>
                       <Td>{formatDate(r.nextResetAt)}</Td>
                       <Td className={r.extraAccounts ? 'font-semibold text-red-700' : ''}>{r.extraAccounts}</Td>
                     </tr>
