@@ -72,6 +72,7 @@ export function createGatewayContext(runtime: Runtime, options: GatewayOptions =
     close: async () => {
       keys.close();
       catalog.close();
+      probe.close();
       await requestLog.flush();
       await pools.close();
       await affinity.close();

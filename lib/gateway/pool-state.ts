@@ -66,6 +66,10 @@ export class PoolRegistry {
     return this.pools.get(poolId) ?? this.reload(poolId);
   }
 
+  loadedPools(): PoolState[] {
+    return [...this.pools.values()];
+  }
+
   poolOf(accountId: string): PoolState | undefined {
     const poolId = this.accountPool.get(accountId);
     return poolId ? this.pools.get(poolId) : undefined;

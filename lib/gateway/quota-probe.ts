@@ -3,6 +3,9 @@ import { accountHeaders, identityHeaders } from '../upstream/headers';
 import type { UpstreamAccess } from './context';
 
 const PROBE_TIMEOUT_MS = 3_000;
+/** Evidence older than this is refreshed by the background poll (routing calls it stale at 15 min). */
+const POLL_AFTER_MS = 5 * 60_000;
+const POLL_INTERVAL_MS = 60_000;
 
 /**
  * Reads an account's windows from `wham/usage` before it gets traffic with no evidence at all.
@@ -10,8 +13,33 @@ const PROBE_TIMEOUT_MS = 3_000;
  */
 export class QuotaProbe {
   private readonly inFlight = new Map<string, Promise<boolean>>();
+  private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly access: UpstreamAccess) {}
+  constructor(private readonly access: UpstreamAccess) {
+    this.timer = setInterval(() => void this.refreshStale(), POLL_INTERVAL_MS).unref();
+  }
+
+  close() {
+    clearInterval(this.timer);
+  }
+
+  /**
+   * Background poll: every serving account whose newest evidence is old (or whose exhausted window
+   * has reset) is probed, so routing always has a current picture, not only of accounts it uses.
+   */
+  async refreshStale(): Promise<void> {
+    const now = this.access.clock();
+    const stale = this.access.pools
+      .loadedPools()
+      .flatMap((pool) => pool.snapshots)
+      .filter((account) => account.status === 'active')
+      .filter((account) => {
+        const newest = Math.max(0, ...account.windows.map((w) => w.observedAt));
+        const resetPassed = account.windows.some((w) => w.usedPercent >= 100 && w.resetsAt !== null && w.resetsAt <= now);
+        return now - newest > POLL_AFTER_MS || resetPassed;
+      });
+    await Promise.all(stale.map((account) => this.probe(account.id)));
+  }
 
   /** True when the account answered with usable evidence. */
   probe(accountId: string): Promise<boolean> {

@@ -33,8 +33,9 @@ describe('failover', () => {
     for (let i = 0; i < 4; i++) await streamTurn(h, { headers: { 'x-codex-session-id': `t-${i}` } });
     expect(h.turns('acct-a')).toBe(aTurns);
 
-    // After the reset A serves again.
+    // After the reset (and the background evidence poll) A serves again.
     h.clock.advance(1801_000);
+    await h.gateway.context.probe.refreshStale();
     const served = new Set<string | undefined>();
     for (let i = 0; i < 12; i++) served.add(servedBy(completedText(await streamTurn(h, { headers: { 'x-codex-session-id': `u-${i}` } }))));
     expect(served.has('acct-a')).toBe(true);
