@@ -109,3 +109,22 @@ test('sessions: list, sign out other sessions', async ({ browser }) => {
   await first.close();
   await second.close();
 });
+
+test('session cookies are HttpOnly and SameSite=Lax, and Secure behind https', async ({ playwright }) => {
+  for (const proto of ['http', 'https']) {
+    const request = await playwright.request.newContext({ extraHTTPHeaders: { 'x-forwarded-proto': proto } });
+    const csrf = (await (await request.get(`${app.url}/api/auth/csrf`)).json()) as { csrfToken: string };
+    const res = await request.post(`${app.url}/api/auth/callback/credentials`, {
+      form: { csrfToken: csrf.csrfToken, email: 'admin-a@example.com', password: PASSWORD, json: 'true' },
+      maxRedirects: 0,
+    });
+    const cookies = res.headersArray().filter((h) => h.name.toLowerCase() === 'set-cookie').map((h) => h.value);
+    const session = cookies.find((c) => /next-auth\.session-token=/.test(c));
+    expect(session, `${proto}: ${cookies.join(' | ')}`).toBeDefined();
+    expect(session).toMatch(/HttpOnly/i);
+    expect(session).toMatch(/SameSite=Lax/i);
+    if (proto === 'https') expect(session).toMatch(/^__Secure-next-auth\.session-token=.*; Secure/i);
+    else expect(session).not.toMatch(/; Secure/i);
+    await request.dispose();
+  }
+});
