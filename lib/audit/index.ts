@@ -42,6 +42,9 @@ export async function recordAudit(input: AuditInput): Promise<void> {
 
 export type AuditFilter = {
   poolIds: 'all' | string[];
+  /** For scoped operators: their own instance-wide events (sign-ins, settings) are visible too. */
+  selfId?: string;
+  actorEmail?: string;
   poolId?: string;
   action?: string;
   outcome?: string;
@@ -53,10 +56,15 @@ export type AuditFilter = {
 };
 
 export async function listAuditEvents(filter: AuditFilter) {
-  const where: Prisma.AuditEventWhereInput = {};
-  // Admins see events of their Pools only; instance-wide events (no Pool) are owner-only.
-  if (filter.poolIds !== 'all') where.poolId = { in: filter.poolIds };
-  if (filter.poolId) where.AND = [{ poolId: filter.poolId }];
+  const and: Prisma.AuditEventWhereInput[] = [];
+  // Admins see events of their Pools and their own; other instance-wide events are owner-only.
+  if (filter.poolIds !== 'all') and.push({ OR: [{ poolId: { in: filter.poolIds } }, ...(filter.selfId ? [{ actorId: filter.selfId }] : [])] });
+  if (filter.poolId) and.push({ poolId: filter.poolId });
+  if (filter.actorEmail) {
+    const actor = await getRuntime().db.prisma.operator.findUnique({ where: { email: filter.actorEmail.trim().toLowerCase() }, select: { id: true } });
+    and.push({ actorId: actor?.id ?? '00000000-0000-0000-0000-000000000000' });
+  }
+  const where: Prisma.AuditEventWhereInput = { AND: and };
   if (filter.action) where.action = { startsWith: filter.action };
   if (filter.outcome) where.outcome = filter.outcome;
   if (filter.actorId) where.actorId = filter.actorId;

@@ -8,13 +8,15 @@ import { param, poolFilter, type SearchParams } from '../_lib/scope';
 export const dynamic = 'force-dynamic';
 
 export default async function AuditLogsPage({ searchParams }: { searchParams: SearchParams }) {
-  const { scope } = await requireScope();
+  const { scope, operator } = await requireScope();
   const params = await searchParams;
   const poolId = poolFilter(scope, params.pool);
   const date = (v: string | undefined) => (v && !Number.isNaN(Date.parse(v)) ? new Date(v) : undefined);
   const outcome = param(params, 'outcome');
   const events = await listAuditEvents({
     poolIds: scope,
+    selfId: operator.id,
+    actorEmail: param(params, 'actor')?.slice(0, 320),
     poolId,
     action: param(params, 'action')?.slice(0, 80),
     outcome: outcome && ['success', 'failure', 'denied'].includes(outcome) ? outcome : undefined,
@@ -29,10 +31,11 @@ export default async function AuditLogsPage({ searchParams }: { searchParams: Se
   return (
     <section>
       <PageHeader title="Audit log" description="Every operator action, with who, what, from where and the outcome." />
-      <form method="get" className="mb-4 grid grid-cols-2 gap-2 text-xs text-slate-500 sm:grid-cols-3 lg:grid-cols-7" aria-label="Filters">
+      <form method="get" className="mb-4 grid grid-cols-2 gap-2 text-xs text-slate-500 sm:grid-cols-3 lg:grid-cols-8" aria-label="Filters">
         <label>Pool<select name="pool" defaultValue={poolId ?? ''} className={input}><option value="">all</option>{pools.map((p) => <option key={p.id} value={p.id}>{p.name}</option>)}</select></label>
         <label>Action<input name="action" placeholder="api_key." defaultValue={param(params, 'action') ?? ''} className={input} /></label>
         <label>Outcome<select name="outcome" defaultValue={outcome ?? ''} className={input}><option value="">any</option><option>success</option><option>failure</option><option>denied</option></select></label>
+        <label>Actor email<input name="actor" defaultValue={param(params, 'actor') ?? ''} className={input} /></label>
         <label>Target id<input name="target" defaultValue={param(params, 'target') ?? ''} className={input} /></label>
         <label>From<input type="datetime-local" name="from" defaultValue={param(params, 'from') ?? ''} className={input} /></label>
         <label>To<input type="datetime-local" name="to" defaultValue={param(params, 'to') ?? ''} className={input} /></label>
@@ -50,7 +53,7 @@ export default async function AuditLogsPage({ searchParams }: { searchParams: Se
                 <Td>{e.actorEmail ?? e.actorType}</Td>
                 <Td><code className="text-xs">{e.action}</code></Td>
                 <Td className="text-xs">{e.targetType ? `${e.targetType} ${e.targetId?.slice(0, 13) ?? ''}` : '—'}</Td>
-                <Td>{e.poolId ? (poolName.get(e.poolId) ?? 'deleted pool') : '—'}</Td>
+                <Td>{e.poolId ? (poolName.get(e.poolId) ?? 'another Pool') : '—'}</Td>
                 <Td className="text-xs">{e.ip ?? '—'}</Td>
                 <Td><Badge tone={statusTone(e.outcome)}>{e.outcome}</Badge></Td>
                 <Td className="max-w-xs truncate text-xs text-slate-500">{JSON.stringify(e.details)}</Td>
