@@ -23,6 +23,33 @@ export type StreamObserver = {
   onRateLimits?: (windows: QuotaWindow[]) => void;
 };
 
+/**
+ * Where a relayed stream goes. The pass-through sink writes the upstream bytes unchanged; the /v1
+ * sinks translate the events. `commit` happens once, when the first output arrives (or at the end).
+ */
+export interface StreamSink {
+  commit(status: number, headers: Record<string, string>): void;
+  write(chunk: Buffer, events: readonly SseEvent[]): Promise<void>;
+  /** The stream is over: `error` says how it broke after output, if it did. */
+  finish(error: { code: string } | null): void;
+}
+
+/** Raw SSE bytes to the client, with backpressure. */
+export function passthroughSink(res: ServerResponse): StreamSink {
+  return {
+    commit(status, headers) {
+      res.writeHead(status, { ...headers, 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+      res.flushHeaders();
+    },
+    async write(chunk) {
+      if (!res.write(chunk)) await once(res, 'drain');
+    },
+    finish() {
+      res.end();
+    },
+  };
+}
+
 export type RelayResult =
   | { kind: 'completed'; usage: TokenUsage | null; ttfbMs: number | null }
   /** Upstream failed before any output; nothing reached the client, so another account may try. */
@@ -38,16 +65,17 @@ export type RelayResult =
  */
 export async function relaySse(options: {
   body: Readable;
-  res: ServerResponse;
-  writeHead: () => void;
+  sink: StreamSink;
+  status: number;
+  headers: Record<string, string>;
   started: number;
   clock: () => number;
   observer: StreamObserver;
   clientGone: () => boolean;
 }): Promise<RelayResult> {
-  const { body, res, writeHead, started, clock, observer, clientGone } = options;
+  const { body, sink, started, clock, observer, clientGone } = options;
   const parser = new SseParser();
-  const held: Buffer[] = [];
+  const held: { chunk: Buffer; events: SseEvent[] }[] = [];
   let committed = false;
   let ttfbMs: number | null = null;
   let usage: TokenUsage | null = null;
@@ -57,9 +85,9 @@ export async function relaySse(options: {
   const commit = async () => {
     if (committed) return;
     committed = true;
-    writeHead();
+    sink.commit(options.status, options.headers);
     ttfbMs = clock() - started;
-    for (const chunk of held) if (!res.write(chunk)) await once(res, 'drain');
+    for (const { chunk, events } of held) await sink.write(chunk, events);
     held.length = 0;
   };
 
@@ -95,27 +123,34 @@ export async function relaySse(options: {
     for await (const chunk of body as AsyncIterable<Buffer>) {
       if (clientGone()) return { kind: 'client_closed', ttfbMs };
       let sawOutput = false;
-      for (const event of parser.push(chunk)) {
+      const events = parser.push(chunk);
+      for (const event of events) {
         const verdict = inspect(event);
         if (verdict === 'retryable_failure' && !committed) return { kind: 'retryable', code: failure!.code };
         if (verdict === 'output') sawOutput = true;
       }
       if (committed) {
-        if (!res.write(chunk)) await once(res, 'drain');
+        await sink.write(chunk, events);
       } else {
-        held.push(chunk);
+        held.push({ chunk, events });
         if (sawOutput) await commit();
       }
     }
-    for (const event of parser.end()) inspect(event);
+    const tail = parser.end();
+    for (const event of tail) inspect(event);
+    if (tail.length && committed) await sink.write(Buffer.alloc(0), tail);
+    else if (tail.length) held.push({ chunk: Buffer.alloc(0), events: tail });
   } catch (error) {
     if (clientGone()) return { kind: 'client_closed', ttfbMs };
     const code = (error as { code?: string }).code === 'UND_ERR_BODY_TIMEOUT' ? 'upstream_idle_timeout' : 'stream_error';
     if (!committed) return { kind: 'retryable', code };
+    sink.finish({ code });
     return { kind: 'broken', code, usage, ttfbMs, failedResponse: false };
   }
   if (!completed && !committed && !failure) return { kind: 'retryable', code: 'stream_incomplete' };
   await commit();
+  const broken = failure ? { code: (failure as { code: string }).code } : !completed ? { code: 'stream_incomplete' } : null;
+  sink.finish(broken);
   if (failure) return { kind: 'broken', code: (failure as { code: string }).code, usage, ttfbMs, failedResponse: true };
   if (!completed) return { kind: 'broken', code: 'stream_incomplete', usage, ttfbMs, failedResponse: false };
   return { kind: 'completed', usage, ttfbMs };

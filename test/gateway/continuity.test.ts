@@ -57,7 +57,7 @@ describe('continuity', () => {
     await warm(h);
     const first = await streamTurn(h);
     const owner = servedBy(completedText(first))!;
-    const responseId = (first.events.find((e) => e.type === 'response.created') as { response: { id: string } }).response.id;
+    const responseId = (first.events.find((e) => e.type === 'response.created') as unknown as { response: { id: string } }).response.id;
     // Over HTTP the backend keeps no responses (it answers 400 previous_response_not_found, which
     // is final), but the request must still reach the account that made the response.
     for (let i = 0; i < 6; i++) {

@@ -15,7 +15,7 @@ afterAll(async () => {
 const body = JSON.stringify({ model: 'gpt-5.5', stream: true, input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi' }] }] });
 
 async function post(headers: Record<string, string>, payload: Buffer | string = body) {
-  const response = await fetch(`${h.url}/backend-api/codex/responses`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: payload });
+  const response = await fetch(`${h.url}/backend-api/codex/responses`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof payload === 'string' ? payload : new Uint8Array(payload) });
   return { status: response.status, headers: response.headers, json: (await response.json().catch(() => null)) as { error?: Record<string, unknown> } | null };
 }
 

@@ -1,0 +1,24 @@
+import type { IncomingMessage } from 'node:http';
+import { AppError } from '../errors';
+import type { GatewayContext } from './context';
+import type { AuthenticatedKey } from './keys';
+import type { PoolState } from './pool-state';
+import type { RequestTrace } from './trace';
+
+/** Key authentication and the key's Pool, the start of every gateway request. */
+export async function admitKey(ctx: GatewayContext, req: IncomingMessage, trace: RequestTrace): Promise<{ key: AuthenticatedKey; pool: PoolState }> {
+  const key = await ctx.keys.authenticate(req.headers.authorization);
+  trace.forKey(key);
+  const pool = await ctx.pools.get(key.poolId);
+  if (!pool) throw new AppError('api_key_missing', 'a valid Pool API key is required', 401);
+  await ctx.affinity.warm(pool.id);
+  return { key, pool };
+}
+
+/** The key's model allow-list and its request/token limits, checked before any upstream call. */
+export async function enforceKeyPolicy(ctx: GatewayContext, key: AuthenticatedKey, model: string): Promise<void> {
+  if (key.allowedModels.length > 0 && !key.allowedModels.includes(model)) {
+    throw new AppError('model_not_allowed', `model ${model} is not allowed for this API key`, 403, 'model');
+  }
+  await ctx.limits.admit(key, ctx.clock());
+}

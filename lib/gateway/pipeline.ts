@@ -1,0 +1,329 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Dispatcher } from 'undici';
+import { AppError } from '../errors';
+import { hashContinuityKey, pickContinuityHeader, planRoute, type FaultClass, type RouteClass } from '../routing';
+import { accountHeaders, forwardedClientHeaders, identityHeaders } from '../upstream/headers';
+import { parseRateLimitHeaders, parseUsageLimitBody } from '../upstream/quota-evidence';
+import { usageFromResponse, NO_USAGE } from '../usage/pricing';
+import type { GatewayContext } from './context';
+import type { AuthenticatedKey } from './keys';
+import type { PoolState } from './pool-state';
+import { passthroughSink, relaySse, type StreamSink } from './relay';
+import type { Exchange, Outcome } from './trace';
+
+const MAX_UPSTREAM_ERROR_BODY = 1024 * 1024;
+const MAX_UPSTREAM_JSON_BODY = 64 * 1024 * 1024;
+
+/** Routing inputs that keep a conversation in place; every key here is already hashed. */
+export type Continuity = {
+  sessionKey?: string;
+  previousAccountId?: string;
+  cacheKey?: string;
+  filePinAccountId?: string;
+};
+
+/** One request to send upstream on whichever account the plan picks. */
+export type UpstreamJob = {
+  key: AuthenticatedKey;
+  pool: PoolState;
+  /** Path under the Codex backend base URL, e.g. `/codex/responses`. */
+  upstreamPath: string;
+  body: Buffer;
+  contentType: string;
+  accept: string;
+  /** Catalog slug; empty for routes that are not bound to a model (files). */
+  model: string;
+  routeClass: RouteClass;
+  continuity: Continuity;
+  /** Compaction and file finalisation keep their state on one account: never retried elsewhere. */
+  singleAccount?: boolean;
+  /** A stream destination other than the raw pass-through (the /v1 translations). */
+  sink?: StreamSink;
+  /** Sees a successful JSON answer before it is relayed (file routes record where a file lives). */
+  onJson?: (body: unknown, accountId: string) => Promise<void>;
+};
+
+/** Continuity for a Responses payload: session headers, previous_response_id, prompt_cache_key. */
+export function responsesContinuity(ctx: GatewayContext, pool: PoolState, headers: IncomingHttpHeaders, payload: Record<string, unknown>): Continuity {
+  const header = pickContinuityHeader(headers);
+  const previousId = typeof payload.previous_response_id === 'string' ? payload.previous_response_id : undefined;
+  const previousKey = previousId ? hashContinuityKey(pool.id, 'response', previousId) : undefined;
+  return {
+    sessionKey: header ? hashContinuityKey(pool.id, 'session', header.value) : undefined,
+    previousAccountId: previousKey ? ctx.affinity.get(pool.id, 'response', previousKey) ?? undefined : undefined,
+    cacheKey: typeof payload.prompt_cache_key === 'string' ? hashContinuityKey(pool.id, 'session', `prompt-cache:${payload.prompt_cache_key}`) : undefined,
+  };
+}
+
+/** What a failed attempt leaves behind for the decision after the loop. */
+type Failure = {
+  status: number;
+  code: string;
+  passthrough?: { status: number; headers: Record<string, string>; body: Buffer };
+  usageLimited: boolean;
+};
+
+type AttemptResult =
+  | { kind: 'served'; status: number; fault: FaultClass | null; code: string | null }
+  | { kind: 'failover'; failure: Failure }
+  | { kind: 'client_closed' };
+
+/** Plans the accounts for a job and tries them in order until one serves it. */
+export async function dispatch(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob): Promise<Outcome> {
+  const { pool, continuity, model, routeClass } = job;
+  const { trace } = exchange;
+  const sessionAccountId = continuity.sessionKey && pool.policy.stickySessions ? ctx.affinity.get(pool.id, 'session', continuity.sessionKey) : undefined;
+  const routePlan = planRoute({
+    accounts: pool.snapshots,
+    request: {
+      model,
+      routeClass,
+      continuityKey: continuity.sessionKey,
+      previousResponseAccountId: continuity.previousAccountId,
+      filePinAccountId: continuity.filePinAccountId,
+      promptCacheKeyHash: continuity.cacheKey,
+      sessionAccountId,
+      seed: continuity.sessionKey ?? continuity.cacheKey ?? randomUUID(),
+    },
+    policy: pool.policy,
+    health: ctx.health,
+    now: ctx.clock(),
+  });
+
+  if (routePlan.outcome.kind === 'all_exhausted') {
+    throw usageLimitError(routePlan.outcome.retryAfterSeconds, routePlan.outcome.retryAt, routePlan.outcome.counts);
+  }
+  if (routePlan.outcome.kind === 'no_eligible_backend') {
+    if (continuity.previousAccountId) {
+      throw new AppError('pinned_continuation_unavailable', 'the account holding previous_response_id cannot serve now', 503, 'previous_response_id');
+    }
+    throw new AppError('no_eligible_backend', 'no upstream account in this Pool can serve this request', 503, null, {}, { reasons: routePlan.outcome.counts });
+  }
+
+  const plan = job.singleAccount ? routePlan.plan.slice(0, 1) : routePlan.plan;
+  const needsProbe = new Set(routePlan.needsProbe);
+  let lastFailure: Failure | null = null;
+  let tried = 0;
+  for (const accountId of plan) {
+    if (exchange.clientGone()) return { status: 499, fault: 'client', code: 'client_closed' };
+    const healthKey = { accountId, model, routeClass };
+    if (ctx.health.beginAttempt(healthKey, ctx.clock()) !== 'allowed') continue;
+    if (needsProbe.has(accountId)) {
+      await ctx.probe.probe(accountId);
+      const exhausted = ctx.pools.account(accountId)?.snapshot.windows.some((w) => w.usedPercent >= 100 && (w.resetsAt ?? 0) > ctx.clock());
+      if (exhausted) {
+        ctx.health.recordFailure(healthKey, 'platform', ctx.clock());
+        continue;
+      }
+    }
+    tried += 1;
+    const attemptStarted = ctx.clock();
+    const result = await attempt(ctx, exchange, job, accountId);
+    if (result.kind === 'served') {
+      if (result.fault === 'account') ctx.health.recordFailure(healthKey, 'account', ctx.clock());
+      else if (result.status < 400) {
+        ctx.health.recordSuccess(healthKey);
+        ctx.pools.markSuccess(accountId, ctx.clock());
+        if (continuity.sessionKey) ctx.affinity.set(pool.id, 'session', continuity.sessionKey, accountId);
+      } else ctx.health.recordFailure(healthKey, 'client', ctx.clock());
+      trace.accountId = accountId;
+      trace.attempt(accountId, result.status, attemptStarted, result.fault, result.code, false, trace.ttfbMs);
+      return { status: result.status, fault: result.fault, code: result.code };
+    }
+    if (result.kind === 'client_closed') {
+      ctx.health.recordFailure(healthKey, 'client', ctx.clock());
+      trace.accountId = accountId;
+      trace.attempt(accountId, 499, attemptStarted, 'client', 'client_closed', false);
+      return { status: 499, fault: 'client', code: 'client_closed' };
+    }
+    ctx.health.recordFailure(healthKey, 'account', ctx.clock());
+    trace.attempt(accountId, result.failure.status, attemptStarted, 'account', result.failure.code, true);
+    lastFailure = result.failure;
+  }
+
+  if (!lastFailure) throw new AppError('no_eligible_backend', 'no upstream account in this Pool could be tried', 503);
+  const retryAfter = () => {
+    const retryAt = earliestReset(ctx, pool);
+    return retryAt === null ? null : { retryAt, seconds: Math.max(1, Math.ceil((retryAt - ctx.clock()) / 1000)) };
+  };
+  // Every account tried used its quota up: one answer with the earliest reset in the Pool.
+  if (lastFailure.usageLimited && tried > 1) {
+    const after = retryAfter();
+    if (after) throw usageLimitError(after.seconds, after.retryAt, { quota_exhausted: tried });
+  }
+  if (lastFailure.passthrough) {
+    const { status, headers, body } = lastFailure.passthrough;
+    const after = lastFailure.usageLimited ? retryAfter() : null;
+    exchange.res.writeHead(status, { ...headers, ...(after ? { 'retry-after': String(after.seconds) } : {}), 'content-length': body.length });
+    exchange.res.end(body);
+    return { status, fault: 'account', code: lastFailure.code };
+  }
+  throw new AppError('upstream_request_failed', `upstream request failed: ${lastFailure.code}`, 502);
+}
+
+function usageLimitError(retryAfterSeconds: number, retryAt: number, counts: Record<string, number | undefined>): AppError {
+  // Codex CLI recognises `type: usage_limit_reached` and shows the reset time from `resets_at`.
+  return new AppError(
+    'usage_limit_reached',
+    'every account in this Pool has reached its usage limit',
+    429,
+    null,
+    { 'retry-after': String(retryAfterSeconds) },
+    { type: 'usage_limit_reached', resets_at: Math.ceil(retryAt / 1000), resets_in_seconds: retryAfterSeconds, accounts: counts },
+  );
+}
+
+/** When the first of the Pool's blocked accounts frees up, from cooldowns and exhausted windows. */
+function earliestReset(ctx: GatewayContext, pool: PoolState): number | null {
+  const now = ctx.clock();
+  let earliest: number | null = null;
+  for (const snapshot of pool.snapshots) {
+    let freeAt = ctx.health.cooldownEnd(snapshot.id, now) ?? now;
+    for (const window of snapshot.windows) {
+      if (window.usedPercent >= 100 && window.resetsAt !== null && window.resetsAt > now) freeAt = Math.max(freeAt, window.resetsAt);
+    }
+    if (freeAt > now && (earliest === null || freeAt < earliest)) earliest = freeAt;
+  }
+  return earliest;
+}
+
+/** Upstream response headers the client sees (rate-limit families, turn state, request ids). */
+function clientResponseHeaders(upstream: Dispatcher.ResponseData['headers'], pool: PoolState): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(upstream)) {
+    if (value === undefined) continue;
+    if (name.startsWith('x-codex-') || name === 'openai-model' || name === 'x-request-id' || name === 'x-reasoning-included') {
+      headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+  }
+  headers['x-models-etag'] = pool.catalog.etag;
+  return headers;
+}
+
+async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob, accountId: string): Promise<AttemptResult> {
+  const account = ctx.pools.account(accountId)!;
+  const { req, res, trace } = exchange;
+  const { pool } = job;
+
+  const send = (token: string) =>
+    ctx.client.request(`${ctx.upstreamBaseUrl}${job.upstreamPath}`, {
+      method: 'POST',
+      headers: {
+        ...forwardedClientHeaders(req.headers),
+        ...identityHeaders(ctx.identity),
+        ...accountHeaders(token, account.chatgptAccountId),
+        'content-type': job.contentType,
+        accept: job.accept,
+      },
+      body: job.body,
+      signal: exchange.signal,
+    });
+
+  let response: Dispatcher.ResponseData;
+  try {
+    let token = await ctx.credentials.accessToken(accountId);
+    response = await send(token);
+    if (response.statusCode === 401) {
+      // An expired or revoked access token: refresh once (shared with concurrent requests), retry here.
+      await response.body.dump();
+      token = await ctx.credentials.accessToken(accountId, token);
+      response = await send(token);
+    }
+  } catch (error) {
+    if (exchange.clientGone()) return { kind: 'client_closed' };
+    const code = error instanceof AppError ? error.code : ((error as { code?: string }).code ?? 'upstream_network_error');
+    return { kind: 'failover', failure: { status: 502, code, usageLimited: false } };
+  }
+
+  const now = ctx.clock();
+  ctx.pools.recordWindows(accountId, parseRateLimitHeaders(response.headers, now), 'response_headers');
+  const status = response.statusCode;
+  const contentType = String(response.headers['content-type'] ?? '');
+  const headers = { ...clientResponseHeaders(response.headers, pool), 'content-type': contentType || 'application/json' };
+
+  if (status === 429 || status >= 500 || status === 401) {
+    const body = await readLimited(response.body, MAX_UPSTREAM_ERROR_BODY);
+    let usageLimited = false;
+    if (status === 429) {
+      const limit = parseUsageLimitBody(safeJson(body), now);
+      if (limit) {
+        usageLimited = true;
+        const resetAt = limit.resetsAt ?? latestExhaustedReset(ctx, accountId);
+        if (resetAt !== null) ctx.health.coolUntil(accountId, resetAt);
+      }
+    }
+    const code = status === 429 ? (usageLimited ? 'usage_limit_reached' : 'upstream_rate_limited') : status === 401 ? 'upstream_unauthorized' : 'upstream_5xx';
+    return { kind: 'failover', failure: { status, code, usageLimited, passthrough: { status, headers, body } } };
+  }
+
+  if (status >= 400) {
+    // The request itself was refused (400, 403, 404, …): another account would refuse it too.
+    const body = await readLimited(response.body, MAX_UPSTREAM_ERROR_BODY);
+    res.writeHead(status, { ...headers, 'content-length': body.length });
+    res.end(body);
+    return { kind: 'served', status, fault: 'client', code: `upstream_${status}` };
+  }
+
+  if (contentType.includes('text/event-stream')) {
+    const result = await relaySse({
+      body: response.body,
+      sink: job.sink ?? passthroughSink(res),
+      status,
+      headers,
+      started: trace.started,
+      clock: ctx.clock,
+      clientGone: exchange.clientGone,
+      observer: {
+        onResponseId: (id) => ctx.affinity.set(pool.id, 'response', hashContinuityKey(pool.id, 'response', id), accountId),
+        onRateLimits: (windows) => ctx.pools.recordWindows(accountId, windows, 'rate_limit_event'),
+      },
+    });
+    if (result.kind === 'retryable') {
+      response.body.destroy();
+      return { kind: 'failover', failure: { status: 502, code: result.code, usageLimited: result.code === 'usage_limit_reached' } };
+    }
+    if (result.kind === 'client_closed') return { kind: 'client_closed' };
+    trace.ttfbMs = result.ttfbMs;
+    if (result.usage) trace.usage = result.usage;
+    if (result.kind === 'broken') return { kind: 'served', status: 200, fault: result.failedResponse ? 'client' : 'account', code: result.code };
+    return { kind: 'served', status, fault: null, code: null };
+  }
+
+  const body = await readLimited(response.body, MAX_UPSTREAM_JSON_BODY);
+  trace.ttfbMs = ctx.clock() - trace.started;
+  const json = safeJson(body);
+  trace.usage = usageFromResponse(json) ?? NO_USAGE;
+  if (job.onJson) await job.onJson(json, accountId);
+  res.writeHead(status, { ...headers, 'content-length': body.length });
+  res.end(body);
+  return { kind: 'served', status, fault: null, code: null };
+}
+
+function latestExhaustedReset(ctx: GatewayContext, accountId: string): number | null {
+  const windows = ctx.pools.account(accountId)?.snapshot.windows ?? [];
+  const resets = windows.filter((w) => w.usedPercent >= 100 && w.resetsAt !== null).map((w) => w.resetsAt!);
+  return resets.length ? Math.max(...resets) : null;
+}
+
+async function readLimited(body: Dispatcher.ResponseData['body'], limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      body.destroy();
+      throw new AppError('upstream_response_too_large', 'the upstream response was too large', 502);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+export function safeJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return null;
+  }
+}

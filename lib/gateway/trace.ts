@@ -1,0 +1,96 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FaultClass } from '../routing';
+import { costMicros, NO_USAGE, type TokenUsage } from '../usage/pricing';
+import type { AttemptRecord } from '../usage/request-log';
+import type { GatewayContext } from './context';
+import { sendError, toAppError } from './errors';
+import type { AuthenticatedKey } from './keys';
+
+/** Collects one request-log row while the request runs; it is written once, behind the response. */
+export class RequestTrace {
+  readonly attempts: AttemptRecord[] = [];
+  accountId: string | null = null;
+  model: string | null = null;
+  poolId: string | null = null;
+  apiKeyId: string | null = null;
+  ttfbMs: number | null = null;
+  usage: TokenUsage = NO_USAGE;
+  private written = false;
+
+  constructor(
+    private readonly ctx: GatewayContext,
+    readonly route: string,
+    readonly transport: string,
+    readonly started: number,
+  ) {}
+
+  forKey(key: AuthenticatedKey) {
+    this.apiKeyId = key.id;
+    this.poolId = key.poolId;
+  }
+
+  attempt(accountId: string, status: number, started: number, fault: FaultClass | null, code: string | null, retryable: boolean, ttfbMs: number | null = null) {
+    this.attempts.push({ accountId, status, latencyMs: this.ctx.clock() - started, ttfbMs, retryable, errorClass: fault, errorCode: code });
+  }
+
+  finish(status: number, fault: FaultClass | null, code: string | null) {
+    if (this.written) return;
+    this.written = true;
+    this.ctx.requestLog.record({
+      createdAt: new Date(this.started),
+      poolId: this.poolId,
+      apiKeyId: this.apiKeyId,
+      accountId: this.accountId,
+      route: this.route,
+      transport: this.transport,
+      model: this.model,
+      status,
+      errorClass: fault,
+      errorCode: code,
+      latencyMs: this.ctx.clock() - this.started,
+      ttfbMs: this.ttfbMs,
+      usage: this.usage,
+      costMicros: costMicros(this.model, this.usage),
+      attempts: this.attempts,
+    });
+  }
+}
+
+/** What every HTTP gateway request shares: client-disconnect tracking, one log row, one error path. */
+export type Exchange = {
+  req: IncomingMessage;
+  res: ServerResponse;
+  trace: RequestTrace;
+  /** Aborted when the client goes away, which cancels the upstream request. */
+  signal: AbortSignal;
+  clientGone: () => boolean;
+};
+
+export type Outcome = { status: number; fault: FaultClass | null; code: string | null };
+
+export async function runExchange(
+  ctx: GatewayContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: { path: string; transport: string },
+  handle: (exchange: Exchange) => Promise<Outcome>,
+): Promise<void> {
+  const abort = new AbortController();
+  let clientGone = false;
+  res.once('close', () => {
+    if (!res.writableFinished) {
+      clientGone = true;
+      abort.abort();
+    }
+  });
+  const trace = new RequestTrace(ctx, route.path, route.transport, ctx.clock());
+  try {
+    const outcome = await handle({ req, res, trace, signal: abort.signal, clientGone: () => clientGone });
+    trace.finish(outcome.status, outcome.fault, outcome.code);
+  } catch (error) {
+    const appError = toAppError(error);
+    if (appError.status === 500) ctx.runtime.log.error({ err: error, route: route.path }, 'gateway request failed');
+    if (!clientGone) sendError(res, appError);
+    trace.finish(clientGone ? 499 : appError.status, appError.status >= 500 ? 'platform' : 'client', appError.code);
+  }
+}
