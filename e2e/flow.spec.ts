@@ -112,6 +112,15 @@ test('bootstrap, Pool, two accounts, a key shown once, a request, its timeline, 
   await expect(page.getByTestId('attempt').first()).toContainText('200');
   await screenshot(page, 'flow-request-drawer');
 
+  // Pausing an account takes it out of routing, with the reason on its card.
+  await page.goto(`${app.url}/admin/upstreams`);
+  const second = page.getByTestId('account-card').nth(1);
+  await second.getByRole('button', { name: 'Pause' }).click();
+  await expect(second.getByTestId('readiness')).toContainText('Not ready: Paused by an operator');
+  await expect(page.getByRole('heading', { level: 1 }).locator('..')).toContainText('1 of 2 accounts can serve right now');
+  const again = await turn(app.url, key);
+  expect(again.status).toBe(200);
+
   // Pause the key: the gateway refuses it at once.
   await page.goto(`${app.url}/admin/api-keys`);
   await page.getByTestId('key-row').getByRole('button', { name: 'Pause' }).click();

@@ -6,7 +6,7 @@ import { verifyPassword } from '../operators';
 import { recordAudit } from '../audit';
 import { clientIp } from './request';
 import { clearFailures, isThrottled, recordFailure } from './throttle';
-import { consumeRecoveryCode, openTotpSecret, verifyTotp } from './totp';
+import { acceptTotpForSignIn, consumeRecoveryCode, openTotpSecret } from './totp';
 
 export type OperatorSessionView = { expires: string; operatorId?: string; sessionId?: string };
 
@@ -55,7 +55,7 @@ export function authOptions(): NextAuthOptions {
             if (!totp && !recoveryCode) throw new Error(MFA_REQUIRED);
             if (totp) {
               const secret = openTotpSecret(operator);
-              if (!secret || !verifyTotp(secret, totp)) return fail('totp', operator.id);
+              if (!secret || !acceptTotpForSignIn(operator.id, secret, totp)) return fail('totp', operator.id);
             } else if (!(await consumeRecoveryCode(operator.id, recoveryCode))) {
               return fail('recovery_code', operator.id);
             } else {

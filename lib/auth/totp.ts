@@ -25,6 +25,27 @@ export function verifyTotp(secretBase32: string, code: string, timestamp = Date.
   return totpFor(secretBase32, 'x').validate({ token, window: 1, timestamp }) !== null;
 }
 
+// The last time step accepted at sign-in, per operator: a code works once (in this process).
+const LAST_STEP = Symbol.for('codex-pooler.totp-last-step');
+function lastSteps(): Map<string, number> {
+  const g = globalThis as { [LAST_STEP]?: Map<string, number> };
+  g[LAST_STEP] ??= new Map();
+  return g[LAST_STEP];
+}
+
+/** Sign-in check: a valid code (±1 step) that is newer than the last one this operator used. */
+export function acceptTotpForSignIn(operatorId: string, secretBase32: string, code: string, timestamp = Date.now()): boolean {
+  const token = code.replace(/\s+/g, '');
+  if (!/^\d{6}$/.test(token)) return false;
+  const delta = totpFor(secretBase32, 'x').validate({ token, window: 1, timestamp });
+  if (delta === null) return false;
+  const step = Math.floor(timestamp / 30_000) + delta;
+  const last = lastSteps().get(operatorId);
+  if (last !== undefined && step <= last) return false;
+  lastSteps().set(operatorId, step);
+  return true;
+}
+
 export function totpAad(operatorId: string): string {
   return `operator-totp:${operatorId}`;
 }

@@ -13,7 +13,7 @@ import { createPoolWithSettings, deleteArchivedPool, listPoolsIn, updatePool } f
 import { createPoolApiKey, deleteApiKey, revokeApiKey, rotateApiKey, setApiKeyStatus, listApiKeysIn } from '../../lib/keys';
 import { accountReadiness } from '../../lib/accounts';
 import { canAccessPool, inScope, poolOfTarget, visiblePoolIds } from '../../lib/auth/access';
-import { confirmTotpEnrolment, consumeRecoveryCode, openTotpSecret, startTotpEnrolment, verifyTotp } from '../../lib/auth/totp';
+import { acceptTotpForSignIn, confirmTotpEnrolment, consumeRecoveryCode, openTotpSecret, startTotpEnrolment, verifyTotp } from '../../lib/auth/totp';
 import { isThrottled, recordFailure, resetThrottle } from '../../lib/auth/throttle';
 import { DEFAULT_SETTINGS, getSettings, loadSettings, metricsBearerMatches, saveSettings, settingsFromRows } from '../../lib/settings';
 
@@ -25,6 +25,17 @@ describe('pure pieces', () => {
     for (const step of [-1, 0, 1]) expect(verifyTotp(secret, totp.generate({ timestamp: now + step * 30_000 }), now)).toBe(true);
     expect(verifyTotp(secret, totp.generate({ timestamp: now + 3 * 30_000 }), now)).toBe(false);
     expect(verifyTotp(secret, 'abcdef', now)).toBe(false);
+  });
+
+  it('a TOTP code signs in once; an older step after a newer one is refused', () => {
+    const secret = new OTPAuth.Secret({ size: 20 }).base32;
+    const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) });
+    const now = Date.now();
+    const current = totp.generate({ timestamp: now });
+    expect(acceptTotpForSignIn('op-replay', secret, current, now)).toBe(true);
+    expect(acceptTotpForSignIn('op-replay', secret, current, now)).toBe(false);
+    expect(acceptTotpForSignIn('op-replay', secret, totp.generate({ timestamp: now - 30_000 }), now)).toBe(false);
+    expect(acceptTotpForSignIn('op-replay', secret, totp.generate({ timestamp: now + 30_000 }), now)).toBe(true);
   });
 
   it('throttles an account after 5 failures and an IP after 20, for 15 minutes', () => {
