@@ -11,6 +11,7 @@ import { KeyLimiter } from './key-limits';
 import { PoolRegistry } from './pool-state';
 import { DEFAULT_BODY_LIMITS, type BodyLimits } from './request-body';
 import { QuotaProbe } from './quota-probe';
+import { FileRegistry } from './files';
 
 export type GatewayOptions = {
   clock?: () => number;
@@ -36,6 +37,7 @@ export type GatewayContext = {
   affinity: AffinityStore;
   catalog: CatalogSync;
   probe: QuotaProbe;
+  files: FileRegistry;
   requestLog: RequestLogWriter;
   close: () => Promise<void>;
 };
@@ -68,6 +70,7 @@ export function createGatewayContext(runtime: Runtime, options: GatewayOptions =
     affinity,
     catalog,
     probe,
+    files: new FileRegistry(db),
     requestLog,
     close: async () => {
       keys.close();

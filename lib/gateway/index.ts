@@ -7,6 +7,7 @@ import { createGatewayContext, type GatewayContext, type GatewayOptions } from '
 import { sendError, toAppError } from './errors';
 import { healthz, readyz } from './operations';
 import { handleResponses } from './responses';
+import { handleFileCreate, handleFileUploaded, handleTranscribe } from './files';
 
 // Paths the gateway owns; Next.js never sees them.
 const GATEWAY_PREFIXES = ['/backend-api/', '/v1/', '/api/codex/', '/wham/'];
@@ -49,7 +50,19 @@ const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
   '/backend-api/wham/usage': { GET: handleUsage },
   '/wham/usage': { GET: handleUsage },
   '/api/codex/usage': { GET: handleUsage },
+  '/backend-api/files': { POST: handleFileCreate },
+  '/backend-api/transcribe': { POST: handleTranscribe },
 };
+
+const FILE_UPLOADED = /^\/backend-api\/files\/([^/]+)\/uploaded$/;
+
+function findHandler(pathname: string, method: string): Handler | 'wrong_method' | undefined {
+  const route = ROUTES[pathname];
+  if (route) return route[method] ?? 'wrong_method';
+  const uploaded = FILE_UPLOADED.exec(pathname);
+  if (uploaded) return method === 'POST' ? (ctx, req, res) => handleFileUploaded(ctx, req, res, decodeURIComponent(uploaded[1]!)) : 'wrong_method';
+  return undefined;
+}
 
 export type Gateway = {
   context: GatewayContext;
@@ -77,11 +90,10 @@ export function createGateway(runtime: Runtime, options: GatewayOptions = {}): G
         res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
         return;
       }
-      const route = ROUTES[pathname];
-      const handler = route?.[req.method ?? 'GET'];
+      const handler = findHandler(pathname, req.method ?? 'GET');
       try {
-        if (!route) throw new AppError('not_found', `no route for ${req.method} ${pathname}`, 404);
-        if (!handler) throw new AppError('method_not_allowed', `${req.method} is not supported on ${pathname}`, 405);
+        if (!handler) throw new AppError('not_found', `no route for ${req.method} ${pathname}`, 404);
+        if (handler === 'wrong_method') throw new AppError('method_not_allowed', `${req.method} is not supported on ${pathname}`, 405);
         await handler(context, req, res);
       } catch (error) {
         const appError = toAppError(error);

@@ -4,6 +4,7 @@ import type { GatewayContext } from './context';
 import { admitKey, enforceKeyPolicy } from './admission';
 import { dispatch, responsesContinuity } from './pipeline';
 import { readDecodedBody } from './request-body';
+import { referencedFileIds } from './files';
 import { runExchange } from './trace';
 
 export type Payload = Record<string, unknown> & { model: string };
@@ -40,7 +41,7 @@ export function handleResponses(ctx: GatewayContext, req: IncomingMessage, res: 
       accept: stream ? 'text/event-stream' : 'application/json',
       model: payload.model,
       routeClass: route.compact ? 'compact' : stream ? 'stream' : 'http',
-      continuity: responsesContinuity(ctx, pool, req.headers, payload),
+      continuity: { ...responsesContinuity(ctx, pool, req.headers, payload), filePinAccountId: await ctx.files.pinFor(pool.id, referencedFileIds(payload)) },
       singleAccount: route.compact,
     });
     if (outcome.status < 400) await ctx.limits.recordTokens(key, exchange.trace.usage.inputTokens + exchange.trace.usage.outputTokens, ctx.clock());

@@ -1,0 +1,159 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import type { Database } from '../db';
+import { AppError } from '../errors';
+import { readBody } from '../http/body';
+import type { GatewayContext } from './context';
+import { admitKey } from './admission';
+import { dispatch } from './pipeline';
+import { runExchange } from './trace';
+
+const FILE_TTL_MS = 24 * 3600_000;
+const MAX_TRANSCRIBE_BYTES = 25 * 1024 * 1024;
+const fileCreateSchema = z.object({ file_name: z.string().min(1).max(1024), file_size: z.number().int().min(0), use_case: z.string().optional() }).passthrough();
+const fileCreatedSchema = z.object({ file_id: z.string().min(1) }).passthrough();
+
+/**
+ * Where each uploaded file lives: a file exists on one upstream account only, so requests that
+ * reference it must go there. In memory, with the database behind it.
+ */
+export class FileRegistry {
+  private readonly owners = new Map<string, string>();
+
+  constructor(private readonly db: Database) {}
+
+  async record(poolId: string, apiKeyId: string, fileId: string, accountId: string, fileName: string, byteSize: number, now: number) {
+    this.owners.set(`${poolId}:${fileId}`, accountId);
+    await this.db.prisma.codexFile.upsert({
+      where: { poolId_fileId: { poolId, fileId } },
+      create: { poolId, apiKeyId, fileId, accountId, fileName, byteSize, expiresAt: new Date(now + FILE_TTL_MS) },
+      update: { accountId },
+    });
+  }
+
+  async owner(poolId: string, fileId: string): Promise<string | undefined> {
+    const cached = this.owners.get(`${poolId}:${fileId}`);
+    if (cached) return cached;
+    const row = await this.db.prisma.codexFile.findUnique({ where: { poolId_fileId: { poolId, fileId } } });
+    if (row) this.owners.set(`${poolId}:${fileId}`, row.accountId);
+    return row?.accountId;
+  }
+
+  /** The one account holding every file a request references; 409 when they live apart. */
+  async pinFor(poolId: string, fileIds: readonly string[]): Promise<string | undefined> {
+    const owners = new Set<string>();
+    for (const fileId of fileIds) {
+      const owner = await this.owner(poolId, fileId);
+      if (owner) owners.add(owner);
+    }
+    if (owners.size > 1) {
+      throw new AppError('file_assignment_conflict', 'the referenced files were uploaded through different upstream accounts', 409, 'file_id');
+    }
+    return owners.values().next().value;
+  }
+
+  async markUploaded(poolId: string, fileId: string) {
+    await this.db.prisma.codexFile.updateMany({ where: { poolId, fileId }, data: { status: 'uploaded' } });
+  }
+}
+
+/** File ids a Responses payload references: `file_id` fields and Codex's `sediment://<id>` URIs. */
+export function referencedFileIds(payload: unknown): string[] {
+  const found = new Set<string>();
+  const visit = (value: unknown, depth: number) => {
+    if (depth > 12 || value === null) return;
+    if (typeof value === 'string') {
+      if (value.startsWith('sediment://')) found.add(value.slice('sediment://'.length));
+    } else if (Array.isArray(value)) {
+      for (const item of value) visit(item, depth + 1);
+    } else if (typeof value === 'object') {
+      for (const [field, inner] of Object.entries(value)) {
+        if (field === 'file_id' && typeof inner === 'string') found.add(inner);
+        else visit(inner, depth + 1);
+      }
+    }
+  };
+  visit((payload as { input?: unknown } | null)?.input, 0);
+  return [...found];
+}
+
+/** `POST /backend-api/files`: creates the upload on one account and remembers which. */
+export function handleFileCreate(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse) {
+  return runExchange(ctx, req, res, { path: '/backend-api/files', transport: 'http' }, async (exchange) => {
+    const { key, pool } = await admitKey(ctx, req, exchange.trace);
+    const raw = await readBody(req, 64 * 1024);
+    const parsed = fileCreateSchema.safeParse(safeParse(raw));
+    if (!parsed.success) throw new AppError('invalid_request', 'expected {"file_name","file_size","use_case"}');
+    return dispatch(ctx, exchange, {
+      key,
+      pool,
+      upstreamPath: '/files',
+      body: raw,
+      contentType: 'application/json',
+      accept: 'application/json',
+      model: '',
+      routeClass: 'file',
+      continuity: {},
+      onJson: async (body, accountId) => {
+        const created = fileCreatedSchema.safeParse(body);
+        if (created.success) {
+          await ctx.files.record(pool.id, key.id, created.data.file_id, accountId, parsed.data.file_name, parsed.data.file_size, ctx.clock());
+        }
+      },
+    });
+  });
+}
+
+/** `POST /backend-api/files/:id/uploaded`: finalises on the account that holds the file. */
+export function handleFileUploaded(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse, fileId: string) {
+  return runExchange(ctx, req, res, { path: '/backend-api/files/uploaded', transport: 'http' }, async (exchange) => {
+    const { key, pool } = await admitKey(ctx, req, exchange.trace);
+    const owner = await ctx.files.owner(pool.id, fileId);
+    if (!owner) throw new AppError('file_not_found', `no file ${fileId} was created through this Pool`, 404, 'file_id');
+    const raw = await readBody(req, 64 * 1024);
+    return dispatch(ctx, exchange, {
+      key,
+      pool,
+      upstreamPath: `/files/${encodeURIComponent(fileId)}/uploaded`,
+      body: raw.length ? raw : Buffer.from('{}'),
+      contentType: 'application/json',
+      accept: 'application/json',
+      model: '',
+      routeClass: 'file',
+      continuity: { filePinAccountId: owner },
+      singleAccount: true,
+      onJson: async (body) => {
+        if ((body as { status?: unknown } | null)?.status === 'success') await ctx.files.markUploaded(pool.id, fileId);
+      },
+    });
+  });
+}
+
+/** `POST /backend-api/transcribe`: multipart audio, size-limited, passed to one account. */
+export function handleTranscribe(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse) {
+  return runExchange(ctx, req, res, { path: '/backend-api/transcribe', transport: 'http_multipart' }, async (exchange) => {
+    const { key, pool } = await admitKey(ctx, req, exchange.trace);
+    const contentType = req.headers['content-type'] ?? '';
+    if (!contentType.startsWith('multipart/form-data')) throw new AppError('invalid_request', 'transcribe expects multipart/form-data', 415);
+    const raw = await readBody(req, MAX_TRANSCRIBE_BYTES);
+    return dispatch(ctx, exchange, {
+      key,
+      pool,
+      upstreamPath: '/transcribe',
+      body: raw,
+      contentType,
+      accept: 'application/json',
+      model: '',
+      routeClass: 'file',
+      continuity: {},
+    });
+  });
+}
+
+function safeParse(raw: Buffer): unknown {
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    return null;
+  }
+}
