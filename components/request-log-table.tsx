@@ -1,7 +1,7 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import type { LogRow } from '@/app/admin/_lib/request-logs';
 
 type Detail = LogRow & {
@@ -15,9 +15,13 @@ const tone = (status: number) => (status < 300 ? 'text-emerald-700' : status < 5
 export function RequestLogTable({ initial, query }: { initial: LogRow[]; query: string }) {
   const [live, setLive] = useState(true);
   const [extra, setExtra] = useState<LogRow[]>([]);
+  const extraRef = useRef(extra);
+  extraRef.current = extra;
   const [open, setOpen] = useState<string | null>(null);
-  const rows = useMemo(() => [...extra, ...initial], [extra, initial]);
-  const newest = rows[0]?.id;
+  const rows = useMemo(() => [...extra, ...initial].sort((a, b) => b.createdAt.localeCompare(a.createdAt)), [extra, initial]);
+  // Rows are written in batches, so one can land a little after a newer one: the tail re-reads
+  // the last minute before the newest row it has and dedupes by id.
+  const newest = rows[0]?.createdAt;
 
   useQuery({
     queryKey: ['request-logs-tail', query, newest],
@@ -25,11 +29,14 @@ export function RequestLogTable({ initial, query }: { initial: LogRow[]; query: 
     refetchInterval: 2_000,
     queryFn: async () => {
       const params = new URLSearchParams(query);
-      if (newest) params.set('after', newest);
+      params.set('since', new Date((newest ? Date.parse(newest) : Date.now()) - 60_000).toISOString());
+      params.set('limit', '200');
       const res = await fetch(`/api/admin/request-logs?${params}`, { cache: 'no-store' });
       if (!res.ok) return [];
       const body = (await res.json()) as { rows: LogRow[] };
-      if (body.rows.length) setExtra((prev) => [...body.rows.filter((r) => !prev.some((p) => p.id === r.id)), ...prev]);
+      const known = new Set([...initial, ...extraRef.current].map((r) => r.id));
+      const fresh = body.rows.filter((r) => !known.has(r.id));
+      if (fresh.length) setExtra((prev) => [...fresh, ...prev]);
       return body.rows;
     },
   });

@@ -111,6 +111,12 @@ test('bootstrap, Pool, two accounts, a key shown once, a request, its timeline, 
   await expect(page.getByTestId('attempt-timeline')).toBeVisible();
   await expect(page.getByTestId('attempt').first()).toContainText('200');
   await screenshot(page, 'flow-request-drawer');
+  await page.getByRole('button', { name: 'Close' }).click();
+
+  // Live tail: a new request appears without a reload.
+  await expect(page.getByTestId('request-log-row')).toHaveCount(1);
+  expect((await turn(app.url, key)).status).toBe(200);
+  await expect(page.getByTestId('request-log-row')).toHaveCount(2, { timeout: 15_000 });
 
   // Pausing an account takes it out of routing, with the reason on its card.
   await page.goto(`${app.url}/admin/upstreams`);

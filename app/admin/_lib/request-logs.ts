@@ -13,7 +13,8 @@ export const logFilterSchema = z.object({
   status: z.enum(['ok', 'error', '2xx', '4xx', '5xx']).optional(),
   from: z.coerce.date().optional(),
   to: z.coerce.date().optional(),
-  after: z.string().max(64).optional(),
+  /** Live tail: rows created at or after this instant (the client dedupes by id). */
+  since: z.coerce.date().optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 export type LogFilter = z.infer<typeof logFilterSchema>;
@@ -38,7 +39,7 @@ function where(scope: PoolScope, f: LogFilter): Prisma.RequestLogWhereInput {
   if (f.status === '5xx') and.push({ status: { gte: 500 } });
   if (f.from) and.push({ createdAt: { gte: f.from } });
   if (f.to) and.push({ createdAt: { lte: f.to } });
-  if (f.after) and.push({ id: { gt: f.after } });
+  if (f.since) and.push({ createdAt: { gte: f.since } });
   return { AND: and };
 }
 
@@ -63,10 +64,9 @@ export type LogRow = Awaited<ReturnType<typeof listRequestLogs>>[number];
 export async function listRequestLogs(scope: PoolScope, filter: LogFilter) {
   const rows = await getRuntime().db.prisma.requestLog.findMany({
     where: where(scope, filter),
-    orderBy: filter.after ? { id: 'asc' } : { id: 'desc' },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: filter.limit,
   });
-  if (filter.after) rows.reverse();
   const n = await names(uniq(rows.map((r) => r.accountId)), uniq(rows.map((r) => r.apiKeyId)), uniq(rows.map((r) => r.poolId)));
   return rows.map((r) => ({
     id: r.id,

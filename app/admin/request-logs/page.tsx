@@ -16,7 +16,7 @@ export default async function RequestLogsPage({ searchParams }: { searchParams: 
   poolFilter(scope, params.pool);
   const filter = parseLogFilter(params);
   const db = getRuntime().db;
-  const [pools, keys, accounts, rows] = await Promise.all([listPoolsIn(db, scope), listApiKeysIn(db, scope), listAccountsIn(db, scope), listRequestLogs(scope, { ...filter, after: undefined })]);
+  const [pools, keys, accounts, rows] = await Promise.all([listPoolsIn(db, scope), listApiKeysIn(db, scope), listAccountsIn(db, scope), listRequestLogs(scope, { ...filter, since: undefined })]);
   const query = new URLSearchParams(Object.entries({ pool: filter.pool, key: filter.key, account: filter.account, model: filter.model, status: filter.status, from: params.from, to: params.to }).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '')).toString();
   const select = 'mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1 text-sm';
 
