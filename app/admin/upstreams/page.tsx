@@ -9,6 +9,7 @@ import { Badge, Card, EmptyState, PageHeader, QuotaBar, Section, formatDate, sta
 import { deleteAccountAction, importAccountAction, refreshAccountAction, setAccountStatusAction, updateAccountAction } from '../_actions/accounts';
 import { param, poolFilter, type SearchParams } from '../_lib/scope';
 import { PoolFilter } from '@/components/pool-filter';
+import { AutoRefresh } from '@/components/auto-refresh';
 
 export const dynamic = 'force-dynamic';
 
@@ -24,6 +25,7 @@ export default async function UpstreamsPage({ searchParams }: { searchParams: Se
 
   return (
     <section>
+      <AutoRefresh seconds={20} />
       <PageHeader title="Upstream accounts" description={`${ready} of ${accounts.length} accounts can serve right now.`}>
         <PoolFilter pools={pools.map((p) => ({ id: p.id, name: p.name }))} value={poolId} extra={{ name: 'status', value: status, options: ['active', 'paused', 'refreshing', 'reauth_required', 'disabled'] }} />
       </PageHeader>
