@@ -78,11 +78,11 @@ async function main() {
     if (stopping) return;
     stopping = true;
     log.info({ signal, inFlight }, 'draining');
-    gateway.drain();
     admin?.remove();
     server.close();
     server.closeIdleConnections();
     const deadline = Date.now() + config.shutdownGraceMs;
+    await gateway.drain(deadline);
     while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     server.closeAllConnections();
     await gateway.close();

@@ -8,6 +8,7 @@ import { sendError, toAppError } from './errors';
 import { healthz, readyz } from './operations';
 import { handleResponses } from './responses';
 import { handleFileCreate, handleFileUploaded, handleTranscribe } from './files';
+import { WebSocketBridge } from './websocket';
 
 // Paths the gateway owns; Next.js never sees them.
 const GATEWAY_PREFIXES = ['/backend-api/', '/v1/', '/api/codex/', '/wham/'];
@@ -64,25 +65,35 @@ function findHandler(pathname: string, method: string): Handler | 'wrong_method'
   return undefined;
 }
 
+const WEBSOCKET_ROUTES = new Set(['/backend-api/codex/responses', '/backend-api/codex/v1/responses', '/v1/responses']);
+
 export type Gateway = {
   context: GatewayContext;
+  websockets: WebSocketBridge;
   handle: (req: IncomingMessage, res: ServerResponse, pathname: string) => Promise<void>;
   upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer, pathname: string) => void;
   isDraining: () => boolean;
-  drain: () => void;
+  /** Stops taking new work: /readyz turns 503; open sockets finish their turn, then close. */
+  drain: (deadline: number) => Promise<void>;
   close: () => Promise<void>;
 };
 
 export function createGateway(runtime: Runtime, options: GatewayOptions = {}): Gateway {
   const context = createGatewayContext(runtime, options);
+  const websockets = new WebSocketBridge(context);
   let draining = false;
   return {
     context,
+    websockets,
     isDraining: () => draining,
-    drain: () => {
+    drain: async (deadline) => {
       draining = true;
+      await websockets.drain(deadline);
     },
-    close: () => context.close(),
+    close: async () => {
+      websockets.close();
+      await context.close();
+    },
     handle: async (req, res, pathname) => {
       if (pathname === '/healthz') return healthz(res);
       if (pathname === '/readyz') return readyz(res, runtime, draining);
@@ -101,8 +112,15 @@ export function createGateway(runtime: Runtime, options: GatewayOptions = {}): G
         sendError(res, appError);
       }
     },
-    upgrade: (_req, socket) => {
-      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    upgrade: (req, socket, head, pathname) => {
+      if (draining || !WEBSOCKET_ROUTES.has(pathname)) {
+        socket.end(`HTTP/1.1 ${draining ? '503 Service Unavailable' : '404 Not Found'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+        return;
+      }
+      websockets.upgrade(req, socket, head, pathname).catch((error: unknown) => {
+        runtime.log.error({ err: error }, 'websocket upgrade failed');
+        socket.destroy();
+      });
     },
   };
 }

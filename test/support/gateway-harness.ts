@@ -72,6 +72,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const server: Server = createServer((req, res) => {
     void gateway.handle(req, res, (req.url ?? '/').split('?', 1)[0]!);
   });
+  server.on('upgrade', (req, socket, head) => gateway.upgrade(req, socket, head, (req.url ?? '/').split('?', 1)[0]!));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
@@ -88,9 +89,9 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     turns: (accountId) =>
       upstream.requests.filter((r) => r.path === '/backend-api/codex/responses' && r.method === 'POST' && (!accountId || r.accountId === accountId)).length,
     close: async () => {
+      await gateway.close();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-      await gateway.close();
       await upstream.close();
       await db.close();
     },

@@ -1,0 +1,445 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import WebSocket, { WebSocketServer, type RawData } from 'ws';
+import { AppError } from '../errors';
+import { onChange } from '../events';
+import { hashContinuityKey, pickContinuityHeader, planRoute } from '../routing';
+import { accountHeaders, forwardedClientHeaders, identityHeaders } from '../upstream/headers';
+import { parseRateLimitEvent, parseRateLimitHeaders, parseUsageLimitBody } from '../upstream/quota-evidence';
+import { usageFromResponse } from '../usage/pricing';
+import type { GatewayContext } from './context';
+import { openAiErrorBody, toAppError } from './errors';
+import type { AuthenticatedKey } from './keys';
+import type { PoolState } from './pool-state';
+import { RequestTrace } from './trace';
+
+const OPENAI_BETA = 'responses_websockets=2026-02-06';
+const PING_INTERVAL_MS = 30_000;
+const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60_000;
+const MAX_SOCKETS_PER_KEY = 256;
+const MAX_FRAME_BYTES = 64 * 1024 * 1024;
+/** Frames that carry no output: before anything else arrives, a turn may still move account. */
+const PREAMBLE = new Set(['response.created', 'response.in_progress', 'codex.rate_limits', 'response.queued']);
+
+export type WebSocketOptions = { idleTimeoutMs?: number };
+
+/**
+ * The Responses websocket: one client socket is bridged to one upstream socket, and so to one
+ * account, for its whole life — the backend chains turns with `previous_response_id` to state that
+ * lives only in that upstream connection. When the account must be left, the client socket is
+ * closed so the Codex CLI reconnects and replays the full history.
+ */
+export class WebSocketBridge {
+  private readonly server = new WebSocketServer({ noServer: true, perMessageDeflate: true, maxPayload: MAX_FRAME_BYTES });
+  private readonly sessions = new Set<ClientSession>();
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly ctx: GatewayContext,
+    private readonly options: WebSocketOptions = {},
+  ) {
+    // A paused or revoked key ends its sockets at once (1008, policy violation).
+    this.unsubscribe = onChange((event) => {
+      if (event.kind !== 'api_key' && event.kind !== 'pool') return;
+      for (const session of this.sessions) if (event.kind === 'pool' || session.key.prefix === event.prefix) void session.recheckKey();
+    });
+  }
+
+  get openSockets(): number {
+    return this.sessions.size;
+  }
+
+  async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, route: string): Promise<void> {
+    let key: AuthenticatedKey;
+    let pool: PoolState | null;
+    try {
+      key = await this.ctx.keys.authenticate(req.headers.authorization);
+      pool = await this.ctx.pools.get(key.poolId);
+      if (!pool) throw new AppError('api_key_missing', 'a valid Pool API key is required', 401);
+      if (route.startsWith('/v1/') && !pool.v1CompatibilityEnabled) {
+        throw new AppError('v1_compatibility_disabled', 'the OpenAI-compatible /v1 API is disabled for this Pool', 403);
+      }
+      const open = [...this.sessions].filter((s) => s.key.id === key.id).length;
+      if (open >= MAX_SOCKETS_PER_KEY) throw new AppError('too_many_connections', 'this API key has too many open websockets', 429);
+      await this.ctx.affinity.warm(pool.id);
+    } catch (error) {
+      rejectUpgrade(socket, toAppError(error));
+      return;
+    }
+    const turnState = headerValue(req.headers['x-codex-turn-state']) ?? randomUUID();
+    const onHeaders = (headers: string[]) => {
+      headers.push(`x-codex-turn-state: ${turnState}`, `x-models-etag: ${pool!.catalog.etag}`);
+    };
+    // 'headers' fires synchronously inside handleUpgrade, so this listener sees only this upgrade.
+    this.server.once('headers', onHeaders);
+    this.server.handleUpgrade(req, socket, head, (client) => {
+      const session = new ClientSession(this.ctx, client, req, key, pool!, turnState, route, this.options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
+      this.sessions.add(session);
+      client.once('close', () => this.sessions.delete(session));
+    });
+    this.server.off('headers', onHeaders);
+  }
+
+  /** Shutdown: let running turns finish (bounded by the caller), then close every socket. */
+  async drain(deadline: number): Promise<void> {
+    while ([...this.sessions].some((s) => s.busy) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    for (const session of this.sessions) session.close(1001, 'server shutting down');
+  }
+
+  close() {
+    this.unsubscribe();
+    for (const session of this.sessions) session.close(1001, 'server shutting down');
+    this.server.close();
+  }
+}
+
+type Turn = {
+  trace: RequestTrace;
+  frame: string;
+  model: string;
+  chained: boolean;
+  held: string[];
+  committed: boolean;
+  attemptStarted: number;
+  tried: Set<string>;
+};
+
+class ClientSession {
+  private upstream: WebSocket | null = null;
+  private accountId: string | null = null;
+  private turn: Turn | null = null;
+  private alive = true;
+  private closed = false;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private readonly pingTimer: NodeJS.Timeout;
+  private readonly sessionKey: string | undefined;
+  private readonly turnStateKey: string;
+
+  constructor(
+    private readonly ctx: GatewayContext,
+    private readonly client: WebSocket,
+    private readonly req: IncomingMessage,
+    readonly key: AuthenticatedKey,
+    private readonly pool: PoolState,
+    turnState: string,
+    private readonly route: string,
+    private readonly idleTimeoutMs: number,
+  ) {
+    const header = pickContinuityHeader(req.headers);
+    this.sessionKey = header ? hashContinuityKey(pool.id, 'session', header.value) : undefined;
+    this.turnStateKey = hashContinuityKey(pool.id, 'turn_state', turnState);
+    client.on('message', (data, isBinary) => this.onClientMessage(data, isBinary));
+    client.on('close', () => this.onClientClose());
+    client.on('pong', () => {
+      this.alive = true;
+    });
+    client.on('error', () => undefined);
+    this.pingTimer = setInterval(() => {
+      if (!this.alive) return this.close(1001, 'ping timeout');
+      this.alive = false;
+      client.ping();
+    }, PING_INTERVAL_MS).unref();
+    this.touch();
+  }
+
+  get busy(): boolean {
+    return this.turn !== null;
+  }
+
+  async recheckKey() {
+    if (!(await this.ctx.keys.isStillValid(this.key))) this.close(1008, 'api key is no longer valid');
+  }
+
+  close(code: number, reason: string) {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.pingTimer);
+    clearTimeout(this.idleTimer);
+    if (this.turn) this.finishTurn(499, 'client', 'socket_closed');
+    this.upstream?.terminate();
+    this.client.close(code, reason);
+  }
+
+  private touch() {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.close(1000, 'idle timeout'), this.idleTimeoutMs).unref();
+  }
+
+  private onClientClose() {
+    if (this.turn) this.finishTurn(499, 'client', 'client_closed');
+    this.closed = true;
+    clearInterval(this.pingTimer);
+    clearTimeout(this.idleTimer);
+    this.upstream?.terminate();
+  }
+
+  private onClientMessage(data: RawData, isBinary: boolean) {
+    this.touch();
+    if (isBinary) return this.close(1003, 'binary frames are not supported');
+    const text = data.toString();
+    let frame: { type?: unknown; model?: unknown; previous_response_id?: unknown };
+    try {
+      frame = JSON.parse(text) as typeof frame;
+    } catch {
+      return this.sendError(new AppError('invalid_request', 'frames must be JSON text'));
+    }
+    if (frame.type !== 'response.create') {
+      // Acknowledgements and other control frames go to the upstream as they are.
+      if (this.upstream?.readyState === WebSocket.OPEN) this.upstream.send(text);
+      return;
+    }
+    if (this.turn) return this.sendError(new AppError('turn_in_progress', 'a response is already in progress on this socket', 409));
+    void this.startTurn(text, typeof frame.model === 'string' ? frame.model : '', typeof frame.previous_response_id === 'string');
+  }
+
+  private async startTurn(frame: string, model: string, chained: boolean) {
+    const trace = new RequestTrace(this.ctx, this.route, 'websocket', this.ctx.clock());
+    trace.forKey(this.key);
+    trace.model = model || null;
+    this.turn = { trace, frame, model, chained, held: [], committed: false, attemptStarted: this.ctx.clock(), tried: new Set() };
+    try {
+      if (!model) throw new AppError('invalid_request', 'model is required', 400, 'model');
+      if (this.key.allowedModels.length > 0 && !this.key.allowedModels.includes(model)) {
+        throw new AppError('model_not_allowed', `model ${model} is not allowed for this API key`, 403, 'model');
+      }
+      await this.ctx.limits.admit(this.key, this.ctx.clock());
+      if (!this.upstream) await this.connect();
+      this.turn.attemptStarted = this.ctx.clock();
+      this.upstream!.send(frame);
+    } catch (error) {
+      const appError = toAppError(error);
+      this.sendError(appError);
+      this.finishTurn(appError.status, appError.status >= 500 ? 'platform' : 'client', appError.code);
+    }
+  }
+
+  /** Opens the upstream socket on the best eligible account; failures move to the next. */
+  private async connect(): Promise<void> {
+    const turn = this.turn!;
+    const plan = planRoute({
+      accounts: this.pool.snapshots,
+      request: {
+        model: turn.model,
+        routeClass: 'websocket',
+        continuityKey: this.sessionKey ?? this.turnStateKey,
+        sessionAccountId:
+          this.ctx.affinity.get(this.pool.id, 'turn_state', this.turnStateKey) ??
+          (this.sessionKey ? this.ctx.affinity.get(this.pool.id, 'session', this.sessionKey) : undefined),
+        seed: this.sessionKey ?? this.turnStateKey,
+      },
+      policy: this.pool.policy,
+      health: this.ctx.health,
+      now: this.ctx.clock(),
+    });
+    if (plan.outcome.kind === 'all_exhausted') {
+      throw new AppError('usage_limit_reached', 'every account in this Pool has reached its usage limit', 429, null, {}, {
+        type: 'usage_limit_reached',
+        resets_at: Math.ceil(plan.outcome.retryAt / 1000),
+        resets_in_seconds: plan.outcome.retryAfterSeconds,
+      });
+    }
+    for (const accountId of plan.plan) {
+      if (turn.tried.has(accountId)) continue;
+      turn.tried.add(accountId);
+      const healthKey = { accountId, model: turn.model, routeClass: 'websocket' as const };
+      if (this.ctx.health.beginAttempt(healthKey, this.ctx.clock()) !== 'allowed') continue;
+      const started = this.ctx.clock();
+      const result = await this.openUpstream(accountId);
+      if (result.ok) {
+        this.attach(result.socket, accountId);
+        return;
+      }
+      this.ctx.health.recordFailure(healthKey, 'account', this.ctx.clock());
+      turn.trace.attempt(accountId, result.status, started, 'account', result.code, true);
+      if (result.status === 429 && result.resetAt !== null) this.ctx.health.coolUntil(accountId, result.resetAt);
+    }
+    throw new AppError('no_eligible_backend', 'no upstream account in this Pool can serve this websocket', 503);
+  }
+
+  private async openUpstream(accountId: string, rejectedToken?: string): Promise<{ ok: true; socket: WebSocket } | { ok: false; status: number; code: string; resetAt: number | null }> {
+    const account = this.ctx.pools.account(accountId);
+    if (!account) return { ok: false, status: 503, code: 'account_unavailable', resetAt: null };
+    let token: string;
+    try {
+      token = await this.ctx.credentials.accessToken(accountId, rejectedToken);
+    } catch (error) {
+      return { ok: false, status: 503, code: toAppError(error).code, resetAt: null };
+    }
+    const url = `${this.ctx.upstreamBaseUrl.replace(/^http/, 'ws')}/codex/responses`;
+    const socket = new WebSocket(url, {
+      headers: {
+        ...forwardedClientHeaders(this.req.headers),
+        ...identityHeaders(this.ctx.identity),
+        ...accountHeaders(token, account.chatgptAccountId),
+        'openai-beta': OPENAI_BETA,
+      },
+      perMessageDeflate: true,
+      handshakeTimeout: 15_000,
+      maxPayload: MAX_FRAME_BYTES,
+    });
+    const outcome = await new Promise<{ ok: true } | { ok: false; status: number; body: string }>((resolve) => {
+      socket.once('upgrade', (res) => {
+        this.ctx.pools.recordWindows(accountId, parseRateLimitHeaders(res.headers, this.ctx.clock()), 'websocket_upgrade');
+      });
+      socket.once('open', () => resolve({ ok: true }));
+      socket.once('unexpected-response', (_req, res) => {
+        this.ctx.pools.recordWindows(accountId, parseRateLimitHeaders(res.headers, this.ctx.clock()), 'websocket_upgrade');
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve({ ok: false, status: res.statusCode ?? 502, body }));
+        res.on('error', () => resolve({ ok: false, status: res.statusCode ?? 502, body }));
+      });
+      socket.once('error', () => resolve({ ok: false, status: 502, body: '' }));
+    });
+    if (outcome.ok) return { ok: true, socket };
+    socket.terminate();
+    if (outcome.status === 401 && rejectedToken === undefined) return this.openUpstream(accountId, token);
+    const limit = outcome.status === 429 ? parseUsageLimitBody(safeJson(outcome.body), this.ctx.clock()) : null;
+    return { ok: false, status: outcome.status, code: outcome.status === 429 ? 'upstream_rate_limited' : `upstream_${outcome.status}`, resetAt: limit?.resetsAt ?? null };
+  }
+
+  private attach(socket: WebSocket, accountId: string) {
+    this.upstream = socket;
+    this.accountId = accountId;
+    this.ctx.affinity.set(this.pool.id, 'turn_state', this.turnStateKey, accountId);
+    if (this.sessionKey) this.ctx.affinity.set(this.pool.id, 'session', this.sessionKey, accountId);
+    socket.on('message', (data, isBinary) => {
+      if (!isBinary) this.onUpstreamFrame(data.toString());
+    });
+    socket.on('close', () => this.onUpstreamClose(socket));
+    socket.on('error', () => undefined);
+  }
+
+  private onUpstreamFrame(text: string) {
+    const turn = this.turn;
+    const type = /"type"\s*:\s*"([^"]+)"/.exec(text.length > 256 ? text.slice(0, 256) : text)?.[1];
+    const accountId = this.accountId!;
+    if (type === 'codex.rate_limits') {
+      const parsed = parseRateLimitEvent(safeJson(text), this.ctx.clock());
+      if (parsed) this.ctx.pools.recordWindows(accountId, parsed.windows, 'rate_limit_event');
+    }
+    if (!turn) {
+      this.forward(text);
+      return;
+    }
+    if (type === 'response.created') {
+      const id = (safeJson(text) as { response?: { id?: unknown } } | null)?.response?.id;
+      if (typeof id === 'string') this.ctx.affinity.set(this.pool.id, 'response', hashContinuityKey(this.pool.id, 'response', id), accountId);
+    }
+    if (type === 'error') {
+      const payload = safeJson(text) as { status?: unknown; error?: { code?: unknown; type?: unknown } } | null;
+      const status = typeof payload?.status === 'number' ? payload.status : 500;
+      const code = String(payload?.error?.code ?? payload?.error?.type ?? 'upstream_error');
+      if (status === 429) {
+        const limit = parseUsageLimitBody(payload, this.ctx.clock());
+        if (limit?.resetsAt) this.ctx.health.coolUntil(accountId, limit.resetsAt);
+      }
+      if (!turn.committed && (status === 429 || status >= 500) && !turn.chained) return void this.failover(status, code);
+      this.forwardTurn(text, true);
+      return this.finishTurn(status, status >= 500 || status === 429 ? 'account' : 'client', code);
+    }
+    this.forwardTurn(text, type === undefined || !PREAMBLE.has(type));
+    if (type === 'response.completed' || type === 'response.failed' || type === 'response.incomplete') {
+      const response = (safeJson(text) as { response?: unknown } | null)?.response;
+      const usage = usageFromResponse(response);
+      if (usage) turn.trace.usage = usage;
+      if (type === 'response.completed') this.finishTurn(200, null, null);
+      else this.finishTurn(200, 'client', type === 'response.failed' ? 'response_failed' : 'response_incomplete');
+    }
+  }
+
+  /** Holds preamble frames until the turn shows output, so a failure before it can move account. */
+  private forwardTurn(text: string, output: boolean) {
+    const turn = this.turn!;
+    if (turn.committed) return this.forward(text);
+    turn.held.push(text);
+    if (!output) return;
+    turn.committed = true;
+    turn.trace.ttfbMs = this.ctx.clock() - turn.trace.started;
+    for (const frame of turn.held) this.forward(frame);
+    turn.held = [];
+  }
+
+  private forward(text: string) {
+    if (this.client.readyState === WebSocket.OPEN) this.client.send(text);
+  }
+
+  private async failover(status: number, code: string) {
+    const turn = this.turn!;
+    const accountId = this.accountId!;
+    this.ctx.health.recordFailure({ accountId, model: turn.model, routeClass: 'websocket' }, 'account', this.ctx.clock());
+    turn.trace.attempt(accountId, status, turn.attemptStarted, 'account', code, true);
+    const old = this.upstream;
+    this.upstream = null;
+    this.accountId = null;
+    old?.removeAllListeners('close');
+    old?.terminate();
+    turn.held = [];
+    try {
+      await this.connect();
+      turn.attemptStarted = this.ctx.clock();
+      this.upstream!.send(turn.frame);
+    } catch (error) {
+      const appError = toAppError(error);
+      this.sendError(appError);
+      this.finishTurn(appError.status, 'account', appError.code);
+    }
+  }
+
+  private onUpstreamClose(socket: WebSocket) {
+    if (socket !== this.upstream) return;
+    this.upstream = null;
+    const turn = this.turn;
+    if (turn && !turn.committed && !turn.chained) return void this.failover(502, 'upstream_connection_lost');
+    if (turn) {
+      this.sendError(new AppError('upstream_connection_lost', 'the upstream connection closed before the response completed', 502));
+      this.finishTurn(502, 'account', 'upstream_connection_lost');
+    }
+    // The upstream held this conversation's state; a fresh socket lets the client replay it.
+    this.close(1011, 'upstream connection closed');
+  }
+
+  private sendError(error: AppError) {
+    this.forward(JSON.stringify({ type: 'error', status: error.status, ...openAiErrorBody(error) }));
+  }
+
+  private finishTurn(status: number, fault: 'client' | 'account' | 'platform' | null, code: string | null) {
+    const turn = this.turn;
+    if (!turn) return;
+    this.turn = null;
+    const accountId = this.accountId;
+    if (accountId) {
+      const healthKey = { accountId, model: turn.model, routeClass: 'websocket' as const };
+      if (status < 400 && fault === null) {
+        this.ctx.health.recordSuccess(healthKey);
+        this.ctx.pools.markSuccess(accountId, this.ctx.clock());
+      } else this.ctx.health.recordFailure(healthKey, fault ?? 'client', this.ctx.clock());
+      turn.trace.accountId = accountId;
+      turn.trace.attempt(accountId, status, turn.attemptStarted, fault, code, false, turn.trace.ttfbMs);
+    }
+    turn.trace.finish(status, fault, code);
+    void this.ctx.limits.recordTokens(this.key, turn.trace.usage.inputTokens + turn.trace.usage.outputTokens, this.ctx.clock()).catch(() => undefined);
+  }
+}
+
+function rejectUpgrade(socket: Duplex, error: AppError) {
+  const body = JSON.stringify(openAiErrorBody(error));
+  socket.end(
+    `HTTP/1.1 ${error.status} ${error.status === 401 ? 'Unauthorized' : error.status === 403 ? 'Forbidden' : 'Error'}\r\n` +
+      `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  const first = Array.isArray(value) ? value[0] : value;
+  return first && first.trim() ? first.trim() : undefined;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,133 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startHarness, type Harness } from '../support/gateway-harness';
+import { publishChange } from '../../lib/events';
+
+let h: Harness;
+afterEach(async () => {
+  await h?.close();
+});
+
+type Frame = { type: string; [k: string]: unknown };
+
+/** A Responses-websocket client that collects frames and can wait for one. */
+async function connect(harness: Harness, headers: Record<string, string> = {}) {
+  const socket = new WebSocket(`${harness.url.replace('http', 'ws')}/backend-api/codex/responses`, {
+    headers: { authorization: `Bearer ${harness.key}`, 'openai-beta': 'responses_websockets=2026-02-06', ...headers },
+  });
+  const frames: Frame[] = [];
+  let upgradeHeaders: Record<string, string | string[] | undefined> = {};
+  socket.on('upgrade', (res) => (upgradeHeaders = res.headers));
+  socket.on('message', (data) => frames.push(JSON.parse(data.toString()) as Frame));
+  const closed = new Promise<{ code: number }>((resolve) => socket.on('close', (code) => resolve({ code })));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  const waitFor = async (predicate: (f: Frame) => boolean, timeoutMs = 5000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = frames.find(predicate);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no matching frame; got ${frames.map((f) => f.type).join(',')}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  const turn = async (input: string, extra: Record<string, unknown> = {}) => {
+    const start = frames.length;
+    socket.send(JSON.stringify({ type: 'response.create', model: 'gpt-5.5', stream: true, store: false, input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: input }] }], ...extra }));
+    await waitFor((f) => frames.indexOf(f) >= start && (f.type === 'response.completed' || f.type === 'error'));
+    return frames.slice(start);
+  };
+  return { socket, frames, upgradeHeaders: () => upgradeHeaders, closed, waitFor, turn };
+}
+
+const text = (frames: Frame[]) => (frames.find((f) => f.type === 'response.output_text.done') as { text?: string } | undefined)?.text;
+const responseId = (frames: Frame[]) => (frames.find((f) => f.type === 'response.created') as unknown as { response: { id: string } }).response.id;
+
+describe('Responses websocket', () => {
+  it('bridges prewarm and chained turns to one upstream socket and answers with the turn state', async () => {
+    h = await startHarness({ accounts: ['acct-a', 'acct-b'] });
+    const client = await connect(h, { 'x-codex-turn-state': 'ts-1' });
+    expect(client.upgradeHeaders()['x-codex-turn-state']).toBe('ts-1');
+    expect(client.upgradeHeaders()['x-models-etag']).toMatch(/^W\//);
+    const prewarm = await client.turn('', { generate: false });
+    expect(prewarm.at(-1)?.type).toBe('response.completed');
+    const first = await client.turn('say hi', { previous_response_id: responseId(prewarm) });
+    const owner = text(first)!.replace('hi from ', '');
+    const second = await client.turn('again', { previous_response_id: responseId(first) });
+    expect(text(second)).toBe(`hi from ${owner}`);
+    const upgrades = h.upstream.requests.filter((r) => r.transport === 'websocket' && r.kind === 'request');
+    expect(upgrades).toHaveLength(1);
+    client.socket.close();
+
+    await h.gateway.context.requestLog.flush();
+    const rows = await h.db.prisma.requestLog.findMany({ where: { transport: 'websocket' } });
+    expect(rows).toHaveLength(3);
+    expect(rows.every((r) => r.status === 200 && r.accountId === h.accountIds[owner])).toBe(true);
+    expect(rows.filter((r) => r.inputTokens > 0)).toHaveLength(2);
+
+    // A reconnect carrying the turn state goes back to the same account.
+    const again = await connect(h, { 'x-codex-turn-state': 'ts-1' });
+    expect(text(await again.turn('back'))).toBe(`hi from ${owner}`);
+    again.socket.close();
+  });
+
+  it('moves to the next account when the upgrade is refused with 429, and refreshes on a 401 upgrade', async () => {
+    h = await startHarness({ accounts: ['acct-a', 'acct-b'] });
+    const first = await connect(h, { 'x-codex-turn-state': 'ts-2' });
+    const owner = text(await first.turn('hi'))!.replace('hi from ', '');
+    first.socket.close();
+    // The reconnect prefers the same account, which now refuses the upgrade: the other serves.
+    h.upstream.account(owner).failNext(1, { wsUpgradeStatus: 429 });
+    const client = await connect(h, { 'x-codex-turn-state': 'ts-2' });
+    const frames = await client.turn('hi');
+    expect(text(frames)).toBe(`hi from ${owner === 'acct-a' ? 'acct-b' : 'acct-a'}`);
+
+    h.upstream.account('acct-a').expireAccessToken();
+    h.upstream.account('acct-b').expireAccessToken();
+    const before = h.upstream.tokenEndpointCalls();
+    const other = await connect(h);
+    expect(text(await other.turn('hi'))).toMatch(/hi from acct-[ab]/);
+    expect(h.upstream.tokenEndpointCalls() - before).toBe(1);
+  });
+
+  it('gives the client a clean error event and a failed row when the upstream socket dies mid-turn', async () => {
+    h = await startHarness({ accounts: ['acct-a'] });
+    const client = await connect(h);
+    await client.turn('warm up');
+    h.upstream.account('acct-a').failNext(1, { wsDropAfterEvents: 6 });
+    const frames = await client.turn('this one breaks');
+    expect(frames.some((f) => f.type === 'response.output_text.delta')).toBe(true);
+    expect(frames.at(-1)).toMatchObject({ type: 'error', status: 502, error: { code: 'upstream_connection_lost' } });
+    expect((await client.closed).code).toBe(1011);
+    await h.gateway.context.requestLog.flush();
+    const failed = await h.db.prisma.requestLog.findFirst({ where: { transport: 'websocket', status: 502 } });
+    expect(failed).toMatchObject({ errorCode: 'upstream_connection_lost', errorClass: 'account' });
+  });
+
+  it('closes sockets with 1008 when their key is revoked, and 1003 on binary frames', async () => {
+    h = await startHarness({ accounts: ['acct-a'] });
+    const client = await connect(h);
+    await client.turn('hi');
+    const key = await h.db.prisma.apiKey.findFirstOrThrow();
+    const revokedAt = Date.now();
+    await h.db.prisma.apiKey.update({ where: { id: key.id }, data: { status: 'revoked' } });
+    publishChange({ kind: 'api_key', apiKeyId: key.id, prefix: key.prefix });
+    expect((await client.closed).code).toBe(1008);
+    expect(Date.now() - revokedAt).toBeLessThan(1000);
+
+    await h.db.prisma.apiKey.update({ where: { id: key.id }, data: { status: 'active' } });
+    publishChange({ kind: 'api_key', apiKeyId: key.id, prefix: key.prefix });
+    const binary = await connect(h);
+    binary.socket.send(Buffer.from([1, 2, 3]), { binary: true });
+    expect((await binary.closed).code).toBe(1003);
+  });
+
+  it('refuses an upgrade without a valid key with a 401 in OpenAI shape', async () => {
+    h = await startHarness({ accounts: ['acct-a'] });
+    const socket = new WebSocket(`${h.url.replace('http', 'ws')}/backend-api/codex/responses`, { headers: { authorization: 'Bearer nope' } });
+    const status = await new Promise<number>((resolve) => socket.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+    expect(status).toBe(401);
+  });
+});
