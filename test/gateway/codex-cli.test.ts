@@ -40,9 +40,10 @@ function codexHome(options: { websockets: boolean }) {
 }
 
 /** `codex exec` with stdin closed (an open stdin makes it wait for more prompt text). */
-function codexExec(home: string, prompt: string): Promise<{ stdout: string; stderr: string }> {
+function codexExec(home: string, prompt: string, resume = false): Promise<{ stdout: string; stderr: string }> {
+  const args = resume ? ['exec', '--skip-git-repo-check', 'resume', '--last', prompt] : ['exec', '--skip-git-repo-check', prompt];
   return new Promise((resolve, reject) => {
-    const child = spawn(CODEX_BIN, ['exec', '--skip-git-repo-check', prompt], {
+    const child = spawn(CODEX_BIN, args, {
       env: { ...process.env, CODEX_HOME: home, CODEX_POOLER_KEY: h.key, RUST_LOG: 'error' },
       cwd: home,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -75,5 +76,32 @@ describe('the real Codex CLI', { timeout: 120_000 }, () => {
     h.upstream.account(exhausted).exhaustUntil(Math.floor(h.clock.now / 1000) + 3600);
     const { stdout } = await codexExec(codexHome({ websockets: false }), 'say hi again');
     expect(stdout).toContain(`hi from ${other}`);
+  });
+
+  it('completes turns over the websocket, and a resumed session returns to the same account', async () => {
+    for (const id of ['acct-a', 'acct-b']) h.upstream.account(id).setUsage({ primary: { usedPercent: 10 }, secondary: { usedPercent: 10 } });
+    h.clock.advance(7200_000); // past the earlier test's exhaustion
+    await h.gateway.context.probe.refreshStale();
+    const home = codexHome({ websockets: true });
+    const first = await codexExec(home, 'say hi over the socket');
+    const owner = /hi from (acct-[ab])/.exec(first.stdout)?.[1];
+    expect(owner).toBeDefined();
+    const upgradesBefore = h.upstream.requests.filter((r) => r.transport === 'websocket' && r.kind === 'request').length;
+    expect(upgradesBefore).toBeGreaterThan(0);
+    const second = await codexExec(home, 'and again', true);
+    expect(second.stdout).toContain(`hi from ${owner}`);
+    await h.gateway.context.requestLog.flush();
+    const turns = await h.db.prisma.requestLog.findMany({ where: { transport: 'websocket', status: 200 } });
+    expect(turns.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('gets its answer over the websocket when the first account is exhausted', async () => {
+    const home = codexHome({ websockets: true });
+    const probe = await codexExec(home, 'who serves');
+    const served = /hi from (acct-[ab])/.exec(probe.stdout)![1]!;
+    h.upstream.account(served).exhaustUntil(Math.floor(h.clock.now / 1000) + 3600);
+    // The resumed thread prefers the same account, which now refuses: the other one answers.
+    const { stdout } = await codexExec(home, 'say hi once more', true);
+    expect(stdout).toContain(`hi from ${served === 'acct-a' ? 'acct-b' : 'acct-a'}`);
   });
 });
