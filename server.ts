@@ -6,6 +6,8 @@ import { startRuntime } from './lib/runtime/start';
 import { createGateway, isGatewayPath } from './lib/gateway';
 import { ADMIN_PATH, handleAdminRequest, publishAdminEndpoint } from './lib/automation/admin-endpoint';
 import { isBootstrapped } from './lib/operators';
+import { CLIENT_IP_HEADER, resolveClientIp, trustedProxyList } from './lib/http/client-ip';
+import { getSettings } from './lib/settings';
 
 // Pages that must answer before the first owner exists; everything else redirects to /bootstrap.
 const OPEN_BEFORE_BOOTSTRAP = ['/bootstrap', '/_next/', '/api/auth/', '/favicon.ico'];
@@ -29,6 +31,8 @@ async function main() {
 
   async function onRequest(req: IncomingMessage, res: ServerResponse) {
     const pathname = (req.url ?? '/').split('?', 1)[0]!;
+    // The dashboard reads the caller's address from this header; a client-sent value never survives.
+    req.headers[CLIENT_IP_HEADER] = resolveClientIp(req, trustedProxyList(getSettings().trustedProxies));
     if (isGatewayPath(pathname)) {
       inFlight += 1;
       res.once('close', () => {

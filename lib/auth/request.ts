@@ -1,4 +1,5 @@
 import { headers } from 'next/headers';
+import { CLIENT_IP_HEADER } from '../http/client-ip';
 
 /** Client address and user agent of the current request (forwarded headers when a proxy set them). */
 export async function requestMeta(): Promise<{ ip: string | null; userAgent: string | null }> {
@@ -10,8 +11,8 @@ export async function requestMeta(): Promise<{ ip: string | null; userAgent: str
   }
 }
 
+/** server.ts resolves the address (socket peer, or X-Forwarded-For from a trusted proxy) into this header. */
 export function clientIp(get: (name: string) => string | null | undefined): string | null {
-  const forwarded = get('x-forwarded-for')?.split(',')[0]?.trim();
-  const ip = forwarded || get('x-real-ip')?.trim() || null;
+  const ip = get(CLIENT_IP_HEADER)?.trim() || null;
   return ip ? ip.slice(0, 64) : null;
 }

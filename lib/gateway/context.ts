@@ -1,7 +1,11 @@
 import type { Runtime } from '../runtime';
 import { DEFAULT_HEALTH_SETTINGS, RoutingHealth, type HealthSettings } from '../routing';
 import { UpstreamClient, DEFAULT_UPSTREAM_TIMEOUTS, type UpstreamTimeouts } from '../upstream/client';
-import { DEFAULT_CLIENT_IDENTITY, identityHeaders, type ClientIdentity } from '../upstream/headers';
+import { clientIdentity, identityHeaders, type ClientIdentity } from '../upstream/headers';
+import { getSettings, type InstanceSettings } from '../settings';
+import { onChange } from '../events';
+import { addressList } from '../http/client-ip';
+import type { BlockList } from 'node:net';
 import { RequestLogWriter } from '../usage/request-log';
 import { AffinityStore } from './affinity';
 import { CatalogSync } from './catalog';
@@ -15,8 +19,8 @@ import { FileRegistry } from './files';
 
 export type GatewayOptions = {
   clock?: () => number;
+  /** Fixed health settings (tests); otherwise they follow the instance settings. */
   health?: HealthSettings;
-  identity?: ClientIdentity;
   bodyLimits?: BodyLimits;
   timeouts?: UpstreamTimeouts;
 };
@@ -26,7 +30,10 @@ export type GatewayContext = {
   runtime: Runtime;
   clock: () => number;
   upstreamBaseUrl: string;
+  /** Follows the instance settings (reloaded on save): Codex client version, allowlist, keepalive. */
   identity: ClientIdentity;
+  allowlist: BlockList | null;
+  sseKeepaliveMs: number;
   bodyLimits: BodyLimits;
   client: UpstreamClient;
   keys: KeyAuthenticator;
@@ -45,24 +52,52 @@ export type GatewayContext = {
 export function createGatewayContext(runtime: Runtime, options: GatewayOptions = {}): GatewayContext {
   const clock = options.clock ?? Date.now;
   const { db, log, config } = runtime;
-  const identity = options.identity ?? DEFAULT_CLIENT_IDENTITY;
+  const settings = getSettings();
+  const identity = clientIdentity(settings.codexClientVersion);
   const client = new UpstreamClient(options.timeouts ?? DEFAULT_UPSTREAM_TIMEOUTS);
   const pools = new PoolRegistry(db, log);
-  const health = new RoutingHealth(options.health ?? DEFAULT_HEALTH_SETTINGS);
+  const health = new RoutingHealth(options.health ?? healthFromSettings(settings));
   const credentials = new CredentialStore(db, runtime.keys.box, pools, health, client, {
     authBaseUrl: config.authBaseUrl,
-    identity: () => identityHeaders(identity),
+    identity: () => identityHeaders(context.identity),
     log,
     clock,
   });
   const keys = new KeyAuthenticator(db, runtime.keys.hashKey, clock);
   const affinity = new AffinityStore(db, log, clock);
   const requestLog = new RequestLogWriter(db, log);
-  const base = { runtime, clock, upstreamBaseUrl: config.upstreamBaseUrl, identity, client, pools, credentials };
-  const catalog = new CatalogSync(base);
-  const probe = new QuotaProbe(base);
-  return {
-    ...base,
+  const access = {
+    runtime,
+    clock,
+    upstreamBaseUrl: config.upstreamBaseUrl,
+    get identity() {
+      return context.identity;
+    },
+    client,
+    pools,
+    credentials,
+  };
+  const catalog = new CatalogSync(access);
+  const probe = new QuotaProbe(access);
+  const applySettings = (next: InstanceSettings) => {
+    context.identity = clientIdentity(next.codexClientVersion);
+    context.allowlist = next.ipAllowlist.length ? addressList(next.ipAllowlist) : null;
+    context.sseKeepaliveMs = next.sseKeepaliveMs;
+    if (!options.health) health.settings = healthFromSettings(next);
+  };
+  const unsubscribe = onChange((event) => {
+    if (event.kind === 'settings') setTimeout(() => applySettings(getSettings()), 50);
+  });
+  const context: GatewayContext = {
+    runtime,
+    clock,
+    upstreamBaseUrl: config.upstreamBaseUrl,
+    identity,
+    allowlist: null,
+    sseKeepaliveMs: settings.sseKeepaliveMs,
+    client,
+    pools,
+    credentials,
     bodyLimits: options.bodyLimits ?? DEFAULT_BODY_LIMITS,
     keys,
     limits: new KeyLimiter(db),
@@ -73,6 +108,7 @@ export function createGatewayContext(runtime: Runtime, options: GatewayOptions =
     files: new FileRegistry(db),
     requestLog,
     close: async () => {
+      unsubscribe();
       keys.close();
       catalog.close();
       probe.close();
@@ -82,6 +118,12 @@ export function createGatewayContext(runtime: Runtime, options: GatewayOptions =
       await client.close();
     },
   };
+  applySettings(settings);
+  return context;
+}
+
+function healthFromSettings(settings: InstanceSettings): HealthSettings {
+  return { ...DEFAULT_HEALTH_SETTINGS, failureThreshold: settings.circuitFailureThreshold, openMs: settings.circuitOpenSeconds * 1000 };
 }
 
 /** The part of the context that speaks to one account upstream. */

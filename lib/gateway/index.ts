@@ -9,6 +9,8 @@ import { healthz, readyz } from './operations';
 import { handleResponses } from './responses';
 import { handleFileCreate, handleFileUploaded, handleTranscribe } from './files';
 import { WebSocketBridge } from './websocket';
+import { contains, resolveClientIp, trustedProxyList } from '../http/client-ip';
+import { getSettings } from '../settings';
 
 // Paths the gateway owns; Next.js never sees them.
 const GATEWAY_PREFIXES = ['/backend-api/', '/v1/', '/api/codex/', '/wham/'];
@@ -67,6 +69,14 @@ function findHandler(pathname: string, method: string): Handler | 'wrong_method'
 
 const WEBSOCKET_ROUTES = new Set(['/backend-api/codex/responses', '/backend-api/codex/v1/responses', '/v1/responses']);
 
+/** The IP allowlist (instance settings) guards every gateway route; empty means open. */
+function assertAllowedClient(context: GatewayContext, req: IncomingMessage) {
+  if (!context.allowlist) return;
+  if (!contains(context.allowlist, resolveClientIp(req, trustedProxyList(getSettings().trustedProxies)))) {
+    throw new AppError('access_denied', 'client IP is not allowed', 403);
+  }
+}
+
 export type Gateway = {
   context: GatewayContext;
   websockets: WebSocketBridge;
@@ -103,6 +113,7 @@ export function createGateway(runtime: Runtime, options: GatewayOptions = {}): G
       }
       const handler = findHandler(pathname, req.method ?? 'GET');
       try {
+        assertAllowedClient(context, req);
         if (!handler) throw new AppError('not_found', `no route for ${req.method} ${pathname}`, 404);
         if (handler === 'wrong_method') throw new AppError('method_not_allowed', `${req.method} is not supported on ${pathname}`, 405);
         await handler(context, req, res);
@@ -113,6 +124,10 @@ export function createGateway(runtime: Runtime, options: GatewayOptions = {}): G
       }
     },
     upgrade: (req, socket, head, pathname) => {
+      if (context.allowlist && !contains(context.allowlist, resolveClientIp(req, trustedProxyList(getSettings().trustedProxies)))) {
+        socket.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+        return;
+      }
       if (draining || !WEBSOCKET_ROUTES.has(pathname)) {
         socket.end(`HTTP/1.1 ${draining ? '503 Service Unavailable' : '404 Not Found'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
         return;

@@ -38,7 +38,7 @@ export const settingsSchema = z.object({
   /** Keyed hash of the /metrics bearer token; null = /metrics is open. Never the raw token. */
   metricsBearerHash: z.string().regex(/^[0-9a-f]{64}$/).nullable().default(null),
   /** Sent upstream as the Codex client `version` header. */
-  codexClientVersion: z.string().trim().min(1).max(40).regex(/^[0-9A-Za-z.+-]+$/, 'letters, digits, dots and dashes only').default('0.63.0'),
+  codexClientVersion: z.string().trim().min(1).max(40).regex(/^[0-9A-Za-z.+-]+$/, 'letters, digits, dots and dashes only').default('0.169.0'),
 });
 
 export type InstanceSettings = z.infer<typeof settingsSchema>;
@@ -123,9 +123,14 @@ export function metricsBearerMatches(hashKey: Buffer, presented: string | null |
   return hashesEqual(settings.metricsBearerHash, hashMetricsBearer(hashKey, presented));
 }
 
-export const settingsPatchSchema = settingsSchema
-  .omit({ metricsBearerHash: true })
-  .partial()
+// Built from the fields without their defaults: zod 4's partial() still fills defaults in, which
+// would turn a one-field save into a reset of every other field.
+const patchShape = Object.fromEntries(
+  KEYS.filter((key) => key !== 'metricsBearerHash').map((key) => [key, (settingsSchema.shape[key] as unknown as z.ZodDefault<z.ZodType>).unwrap().optional()]),
+) as { [K in Exclude<keyof InstanceSettings, 'metricsBearerHash'>]: z.ZodOptional<z.ZodType<InstanceSettings[K]>> };
+
+export const settingsPatchSchema = z
+  .object(patchShape)
   .extend({ metricsBearer: z.string().min(16, 'the metrics bearer must be at least 16 characters').max(200).nullable().optional() })
   .strict();
 

@@ -3,11 +3,12 @@ import type { IncomingHttpHeaders } from 'node:http';
 /** The Codex client the gateway presents itself as upstream (configurable in settings). */
 export type ClientIdentity = { originator: string; version: string; userAgent: string };
 
-export const DEFAULT_CLIENT_IDENTITY: ClientIdentity = {
-  originator: 'codex_cli_rs',
-  version: '0.169.0',
-  userAgent: 'codex_cli_rs/0.169.0 (Debian 12.0.0; x86_64) xterm (codex_cli_rs; 0.169.0)',
-};
+/** The Codex client identity for a version, in the shape the real CLI sends. */
+export function clientIdentity(version: string): ClientIdentity {
+  return { originator: 'codex_cli_rs', version, userAgent: `codex_cli_rs/${version} (Debian 12.0.0; x86_64) xterm (codex_cli_rs; ${version})` };
+}
+
+export const DEFAULT_CLIENT_IDENTITY: ClientIdentity = clientIdentity('0.169.0');
 
 export function identityHeaders(identity: ClientIdentity): Record<string, string> {
   return { originator: identity.originator, version: identity.version, 'user-agent': identity.userAgent };

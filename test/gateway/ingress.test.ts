@@ -127,3 +127,21 @@ describe('catalog and helper routes', () => {
     expect(h.upstream.requests.length).toBe(before);
   });
 });
+
+describe('instance settings', () => {
+  it('applies the IP allowlist and the Codex client version without a restart', async () => {
+    const { saveSettings } = await import('../../lib/settings');
+    await saveSettings(h.db, h.runtime.keys.hashKey, { ipAllowlist: ['10.9.9.9'], codexClientVersion: '0.170.1' });
+    await new Promise((r) => setTimeout(r, 150));
+    const denied = await streamTurn(h);
+    expect(denied.status).toBe(403);
+    expect(JSON.parse(denied.text).error.code).toBe('access_denied');
+
+    await saveSettings(h.db, h.runtime.keys.hashKey, { ipAllowlist: ['127.0.0.0/8', '::1'] });
+    await new Promise((r) => setTimeout(r, 150));
+    expect((await streamTurn(h)).status).toBe(200);
+    const turn = h.upstream.requests.filter((r) => r.path === '/backend-api/codex/responses').at(-1)!;
+    expect(turn.headers.find(([name]) => name.toLowerCase() === 'version')?.[1]).toBe('0.170.1');
+    await saveSettings(h.db, h.runtime.keys.hashKey, { ipAllowlist: [] });
+  });
+});
