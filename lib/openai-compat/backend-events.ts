@@ -26,10 +26,11 @@ const backendUsage = z.object({
 });
 export type BackendUsage = z.infer<typeof backendUsage>;
 
+// An odd usage or error shape must not cost the client its answer, so those fields fall back to null.
 const terminalResponse = z.looseObject({
-  usage: backendUsage.nullish(),
-  error: z.object({ code: z.string().nullish(), message: z.string().nullish() }).nullish(),
-  incomplete_details: z.object({ reason: z.string().nullish() }).nullish(),
+  usage: backendUsage.nullish().catch(null),
+  error: z.object({ code: z.string().nullish(), message: z.string().nullish() }).nullish().catch(null),
+  incomplete_details: z.object({ reason: z.string().nullish() }).nullish().catch(null),
   output: z.array(outputItem).optional(),
 });
 
