@@ -65,7 +65,10 @@ export class AffinityStore {
     this.entries.delete(id);
     if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(id, entry);
-    // Re-persist only when the account changes or half the lifetime has passed.
+    // Response ids are per turn and only ever chained within one conversation's life here, so
+    // they stay in memory; sessions and turn states are persisted, and only when they change
+    // account or half their lifetime has passed.
+    if (kind === 'response') return;
     if (!previous || previous.accountId !== accountId || previous.expiresAt - this.clock() < TTL_MS[kind] / 2) {
       this.pending.set(id, { poolId, kind, keyHash, entry });
     }

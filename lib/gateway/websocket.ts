@@ -13,16 +13,18 @@ import { openAiErrorBody, toAppError } from './errors';
 import type { AuthenticatedKey } from './keys';
 import type { PoolState } from './pool-state';
 import { RequestTrace } from './trace';
+import { getSettings } from '../settings';
 
 const OPENAI_BETA = 'responses_websockets=2026-02-06';
+/**
+ * Compression without per-socket memory at rest: with no context takeover each message gets a
+ * fresh zlib stream that is freed after it, so thousands of idle sockets cost almost nothing.
+ */
+const DEFLATE = { serverNoContextTakeover: true, clientNoContextTakeover: true, threshold: 1024 } as const;
 const PING_INTERVAL_MS = 30_000;
-const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60_000;
-const MAX_SOCKETS_PER_KEY = 256;
 const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 /** Frames that carry no output: before anything else arrives, a turn may still move account. */
 const PREAMBLE = new Set(['response.created', 'response.in_progress', 'codex.rate_limits', 'response.queued']);
-
-export type WebSocketOptions = { idleTimeoutMs?: number };
 
 /**
  * The Responses websocket: one client socket is bridged to one upstream socket, and so to one
@@ -31,14 +33,12 @@ export type WebSocketOptions = { idleTimeoutMs?: number };
  * closed so the Codex CLI reconnects and replays the full history.
  */
 export class WebSocketBridge {
-  private readonly server = new WebSocketServer({ noServer: true, perMessageDeflate: true, maxPayload: MAX_FRAME_BYTES });
+  private readonly server = new WebSocketServer({ noServer: true, perMessageDeflate: DEFLATE, maxPayload: MAX_FRAME_BYTES });
   private readonly sessions = new Set<ClientSession>();
+  private readonly perKey = new Map<string, number>();
   private readonly unsubscribe: () => void;
 
-  constructor(
-    private readonly ctx: GatewayContext,
-    private readonly options: WebSocketOptions = {},
-  ) {
+  constructor(private readonly ctx: GatewayContext) {
     // A paused or revoked key ends its sockets at once (1008, policy violation).
     this.unsubscribe = onChange((event) => {
       if (event.kind !== 'api_key' && event.kind !== 'pool') return;
@@ -60,8 +60,7 @@ export class WebSocketBridge {
       if (route.startsWith('/v1/') && !pool.v1CompatibilityEnabled) {
         throw new AppError('v1_compatibility_disabled', 'the OpenAI-compatible /v1 API is disabled for this Pool', 403);
       }
-      const open = [...this.sessions].filter((s) => s.key.id === key.id).length;
-      if (open >= MAX_SOCKETS_PER_KEY) throw new AppError('too_many_connections', 'this API key has too many open websockets', 429);
+      if ((this.perKey.get(key.id) ?? 0) >= getSettings().websocketMaxPerKey) throw new AppError('too_many_connections', 'this API key has too many open websockets', 429);
       await this.ctx.affinity.warm(pool.id);
     } catch (error) {
       rejectUpgrade(socket, toAppError(error));
@@ -74,9 +73,13 @@ export class WebSocketBridge {
     // 'headers' fires synchronously inside handleUpgrade, so this listener sees only this upgrade.
     this.server.once('headers', onHeaders);
     this.server.handleUpgrade(req, socket, head, (client) => {
-      const session = new ClientSession(this.ctx, client, req, key, pool!, turnState, route, this.options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
+      const session = new ClientSession(this.ctx, client, req, key, pool!, turnState, route, getSettings().websocketIdleTimeoutMs);
       this.sessions.add(session);
-      client.once('close', () => this.sessions.delete(session));
+      this.perKey.set(key.id, (this.perKey.get(key.id) ?? 0) + 1);
+      client.once('close', () => {
+        this.sessions.delete(session);
+        this.perKey.set(key.id, (this.perKey.get(key.id) ?? 1) - 1);
+      });
     });
     this.server.off('headers', onHeaders);
   }
@@ -274,7 +277,7 @@ class ClientSession {
         ...accountHeaders(token, account.chatgptAccountId),
         'openai-beta': OPENAI_BETA,
       },
-      perMessageDeflate: true,
+      perMessageDeflate: DEFLATE,
       handshakeTimeout: 15_000,
       maxPayload: MAX_FRAME_BYTES,
     });

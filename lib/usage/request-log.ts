@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Database, Prisma } from '../db';
+import type { Database } from '../db';
 import type { FaultClass } from '../routing';
 import type { Logger } from '../log';
 import type { TokenUsage } from './pricing';
@@ -63,20 +63,25 @@ export class RequestLogWriter {
     return this.flushing;
   }
 
+  /**
+   * One statement per table, whatever the batch size: the rows travel as one JSON parameter and
+   * PostgreSQL expands them (json_populate_recordset), which keeps the hot process from compiling
+   * and shipping a query per row.
+   */
   private async write(batch: RequestRecord[]): Promise<void> {
-    const logs: Prisma.RequestLogCreateManyInput[] = [];
-    const attempts: Prisma.RequestAttemptCreateManyInput[] = [];
+    const logs: Record<string, unknown>[] = [];
+    const attempts: Record<string, unknown>[] = [];
     for (const entry of batch) {
       const id = randomUUID();
-      const { usage, attempts: entryAttempts, ...rest } = entry;
-      logs.push({ ...rest, id, ...usage, attemptCount: entryAttempts.length });
-      entryAttempts.forEach((attempt, index) => attempts.push({ ...attempt, id: randomUUID(), requestId: id, number: index + 1, createdAt: entry.createdAt }));
+      const { usage, attempts: entryAttempts, costMicros, createdAt, ...rest } = entry;
+      logs.push({ ...rest, id, createdAt: createdAt.toISOString(), ...usage, costMicros: costMicros.toString(), attemptCount: entryAttempts.length });
+      entryAttempts.forEach((attempt, index) => attempts.push({ ...attempt, id: randomUUID(), requestId: id, number: index + 1, createdAt: createdAt.toISOString() }));
     }
     try {
-      await this.db.prisma.$transaction([
-        this.db.prisma.requestLog.createMany({ data: logs }),
-        this.db.prisma.requestAttempt.createMany({ data: attempts }),
-      ]);
+      await this.db.sql('INSERT INTO "RequestLog" SELECT * FROM json_populate_recordset(NULL::"RequestLog", $1::json)', [JSON.stringify(logs)]);
+      if (attempts.length) {
+        await this.db.sql('INSERT INTO "RequestAttempt" SELECT * FROM json_populate_recordset(NULL::"RequestAttempt", $1::json)', [JSON.stringify(attempts)]);
+      }
     } catch (error) {
       this.log.error({ err: error, rows: batch.length }, 'request log batch was not written');
     }

@@ -43,6 +43,8 @@ export interface FakeAccountControls {
   setRefreshDelayMs(ms: number): void;
   failNext(count: number, fault: Fault): void;
   pendingFaults(): number;
+  /** Drops every queued fault. */
+  clearFaults(): void;
 }
 
 export class FakeAccount implements FakeAccountControls {
@@ -111,6 +113,10 @@ export class FakeAccount implements FakeAccountControls {
 
   pendingFaults(): number {
     return this.faults.size;
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
   }
 
   takeFault(site: FaultSite): Fault | undefined {

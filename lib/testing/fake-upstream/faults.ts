@@ -58,6 +58,10 @@ export class FaultQueue {
   get size(): number {
     return this.pending.length;
   }
+
+  clear(): void {
+    this.pending.length = 0;
+  }
 }
 
 /** How a successful-looking stream should end; `complete` is the healthy case. */

@@ -23,7 +23,7 @@
  *     {truncateAfterEvents: n} / {resetAfterEvents: n}                 HTTP only (clean end / TCP reset)
  *     {wsUpgradeStatus: 401|426|429|500}                                 websocket upgrade only
  *     {wsDropAfterEvents: n} / {wsCloseAfterEvents: n, closeCode?} / {wsErrorFrame: {status, error?}}   websocket frames only
- *   pendingFaults()
+ *   pendingFaults() / clearFaults()
  *
  * Server-wide: setModelsEtag(etag) / modelsEtag, setEventDelayMs(ms), setWsConnectionMaxAgeMs(ms|null),
  * requests (log with raw header pairs, decoded body, transport, resolved accountId; see recordedHeader),

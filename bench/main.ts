@@ -1,0 +1,241 @@
+// `npm run bench`: the gateway against a bare pass-through proxy and the fake upstream itself, on
+// loopback, in one run. Figures are printed as a table; the README quotes them.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { Pool } from 'undici';
+import WebSocket from 'ws';
+import { startFakeUpstream, type FakeUpstream } from '../lib/testing/fake-upstream';
+import { createPostgresDatabase } from '../test/support/postgres';
+
+type Target = { name: string; url: string; headers: Record<string, string> };
+
+const BODY = JSON.stringify({
+  model: 'gpt-5.5',
+  stream: true,
+  store: false,
+  input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'benchmark turn' }] }],
+});
+
+/** One full streamed turn; returns total time and time to first byte, in ms. */
+async function turn(pool: Pool, target: Target): Promise<{ total: number; ttfb: number }> {
+  const started = performance.now();
+  const response = await pool.request({
+    method: 'POST',
+    path: `${new URL(target.url).pathname}/codex/responses`,
+    headers: { ...target.headers, 'content-type': 'application/json', accept: 'text/event-stream' },
+    body: BODY,
+  });
+  let ttfb = 0;
+  for await (const _chunk of response.body) if (!ttfb) ttfb = performance.now() - started;
+  if (response.statusCode !== 200) throw new Error(`${target.name}: status ${response.statusCode}`);
+  return { total: performance.now() - started, ttfb };
+}
+
+const quantile = (values: number[], q: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+};
+
+async function latency(target: Target, samples: number) {
+  const pool = new Pool(new URL(target.url).origin, { connections: 4 });
+  for (let i = 0; i < 50; i++) await turn(pool, target); // warm-up: JIT, keep-alive, caches
+  const totals: number[] = [];
+  const ttfbs: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const { total, ttfb } = await turn(pool, target);
+    totals.push(total);
+    ttfbs.push(ttfb);
+  }
+  await pool.close();
+  return { p50: quantile(totals, 0.5), p99: quantile(totals, 0.99), ttfb50: quantile(ttfbs, 0.5) };
+}
+
+async function throughput(target: Target, concurrency: number, durationMs: number) {
+  const pool = new Pool(new URL(target.url).origin, { connections: concurrency });
+  const deadline = performance.now() + durationMs;
+  let done = 0;
+  const totals: number[] = [];
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        totals.push((await turn(pool, target)).total);
+        done += 1;
+      }
+    }),
+  );
+  await pool.close();
+  return { rps: (done * 1000) / durationMs, p50: quantile(totals, 0.5), p99: quantile(totals, 0.99) };
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+/** Starts a bench server script and reads the JSON line it prints when it listens. */
+async function startChild<T>(script: string, env: Record<string, string>): Promise<{ child: ChildProcess } & T> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(d.toString())));
+  return { child, ...(JSON.parse(line) as T) };
+}
+
+async function startGateway(upstream: FakeUpstream, authJson: unknown[]): Promise<{ child: ChildProcess; url: string; key: string }> {
+  const databaseUrl = await createPostgresDatabase().catch(() => undefined);
+  console.log(`gateway database: ${databaseUrl ? 'PostgreSQL (127.0.0.1:5432)' : 'embedded PGlite (no PostgreSQL reachable)'}\n`);
+  return startChild<{ url: string; key: string }>('bench/gateway-process.ts', {
+    UPSTREAM_URL: upstream.url,
+    AUTH_JSON: JSON.stringify(authJson),
+    ...(databaseUrl ? { BENCH_DATABASE_URL: databaseUrl } : {}),
+  });
+}
+
+async function openStreams(target: Target, count: number): Promise<() => void> {
+  const pool = new Pool(new URL(target.url).origin, { connections: count });
+  const controllers: AbortController[] = [];
+  let opened = 0;
+  await Promise.all(
+    Array.from({ length: count }, async () => {
+      const controller = new AbortController();
+      controllers.push(controller);
+      const response = await pool.request({
+        method: 'POST',
+        path: `${new URL(target.url).pathname}/codex/responses`,
+        headers: { ...target.headers, 'content-type': 'application/json' },
+        body: BODY,
+        signal: controller.signal,
+      });
+      response.body.on('error', () => undefined);
+      await new Promise<void>((resolve) => response.body.once('data', () => resolve()));
+      opened += 1;
+    }),
+  );
+  if (opened !== count) throw new Error('not every stream opened');
+  return () => {
+    for (const controller of controllers) controller.abort();
+    void pool.destroy();
+  };
+}
+
+async function wsTurns(url: string, headers: Record<string, string>, samples: number): Promise<number[]> {
+  const socket = new WebSocket(url, { headers: { ...headers, 'openai-beta': 'responses_websockets=2026-02-06' } });
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  const times: number[] = [];
+  for (let i = 0; i < samples + 20; i++) {
+    const started = performance.now();
+    await new Promise<void>((resolve) => {
+      const onMessage = (data: WebSocket.RawData) => {
+        if (data.toString().includes('"response.completed"')) {
+          socket.off('message', onMessage);
+          resolve();
+        }
+      };
+      socket.on('message', onMessage);
+      socket.send(JSON.stringify({ type: 'response.create', ...JSON.parse(BODY) }));
+    });
+    if (i >= 20) times.push(performance.now() - started);
+  }
+  socket.close();
+  return times;
+}
+
+async function idleSockets(url: string, headers: Record<string, string>, count: number): Promise<WebSocket[]> {
+  const sockets: WebSocket[] = [];
+  for (let batch = 0; batch < count; batch += 200) {
+    await Promise.all(
+      Array.from({ length: Math.min(200, count - batch) }, async () => {
+        const socket = new WebSocket(url, { headers: { ...headers, 'openai-beta': 'responses_websockets=2026-02-06' } });
+        await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+        // One prewarm turn, so each client socket holds its upstream socket too.
+        await new Promise<void>((resolve) => {
+          socket.on('message', (data) => {
+            if (data.toString().includes('"response.completed"')) resolve();
+          });
+          socket.send(JSON.stringify({ type: 'response.create', ...JSON.parse(BODY), generate: false }));
+        });
+        sockets.push(socket);
+      }),
+    );
+  }
+  return sockets;
+}
+
+const fmt = (n: number) => n.toFixed(2);
+
+async function main() {
+  const samples = Number(process.env.BENCH_SAMPLES ?? 1000);
+  const durationMs = Number(process.env.BENCH_SECONDS ?? 5) * 1000;
+  const upstream = await startFakeUpstream();
+  upstream.setEventDelayMs(0);
+  const accounts = ['bench-a', 'bench-b', 'bench-c'].map((accountId) => upstream.addAccount({ accountId, accessTokenTtlSeconds: 86_400 }));
+  for (const { accountId } of accounts) upstream.account(accountId).setUsageStepPercent(0);
+  const direct: Target = {
+    name: 'direct',
+    url: upstream.backendBaseUrl,
+    headers: { authorization: `Bearer ${accounts[0]!.accessToken}`, 'chatgpt-account-id': accounts[0]!.accountId },
+  };
+  const proxy = await startChild<{ url: string }>('bench/bare-proxy.ts', {
+    UPSTREAM_URL: upstream.url,
+    UPSTREAM_TOKEN: accounts[0]!.accessToken,
+    UPSTREAM_ACCOUNT: accounts[0]!.accountId,
+  });
+  const bare: Target = { name: 'bare proxy', url: `${proxy.url}/backend-api`, headers: {} };
+  const gatewayProcess = await startGateway(upstream, accounts.map((a) => a.authJson));
+  const gateway: Target = { name: 'gateway', url: `${gatewayProcess.url}/backend-api`, headers: { authorization: `Bearer ${gatewayProcess.key}` } };
+  const targets = [direct, bare, gateway];
+
+  console.log(`Codex Pooler benchmark — loopback, fake upstream, ${samples} sequential turns, ${durationMs / 1000}s per throughput run\n`);
+  const lat = new Map<string, Awaited<ReturnType<typeof latency>>>();
+  for (const target of targets) lat.set(target.name, await latency(target, samples));
+  const base = lat.get('direct')!;
+  console.log('| path | p50 turn (ms) | p99 turn (ms) | added p50 | added p99 | SSE TTFB p50 (ms) |');
+  console.log('|---|---|---|---|---|---|');
+  for (const target of targets) {
+    const l = lat.get(target.name)!;
+    console.log(`| ${target.name} | ${fmt(l.p50)} | ${fmt(l.p99)} | ${fmt(l.p50 - base.p50)} | ${fmt(l.p99 - base.p99)} | ${fmt(l.ttfb50)} |`);
+  }
+  const addedGateway = lat.get('gateway')!.p50 - base.p50;
+  const addedBare = lat.get('bare proxy')!.p50 - base.p50;
+  console.log(`\ngateway added p50 ÷ bare proxy added p50: ${fmt(addedGateway / addedBare)}×\n`);
+
+  console.log('| path | concurrency | turns/s | p50 (ms) | p99 (ms) |');
+  console.log('|---|---|---|---|---|');
+  const at200 = new Map<string, number>();
+  for (const concurrency of [1, 50, 200]) {
+    for (const target of targets) {
+      const t = await throughput(target, concurrency, durationMs);
+      if (concurrency === 200) at200.set(target.name, t.p99);
+      console.log(`| ${target.name} | ${concurrency} | ${t.rps.toFixed(0)} | ${fmt(t.p50)} | ${fmt(t.p99)} |`);
+    }
+  }
+  console.log(`\np99 added at 200 concurrent streams (gateway − bare proxy): ${fmt(at200.get('gateway')! - at200.get('bare proxy')!)} ms`);
+
+  const idleRss = rssMb(gatewayProcess.child.pid!);
+  const bareRss = rssMb(proxy.child.pid!);
+  for (const { accountId } of accounts) upstream.account(accountId).failNext(2100, { hangAfterEvents: 6 });
+  const release = await openStreams(gateway, 2000);
+  const streamsRss = rssMb(gatewayProcess.child.pid!);
+  release();
+  console.log(`\nRSS after the runs: gateway ${idleRss.toFixed(0)} MB, bare proxy ${bareRss.toFixed(0)} MB; gateway with 2,000 open streams: ${streamsRss.toFixed(0)} MB`);
+  await new Promise((r) => setTimeout(r, 1000));
+  for (const { accountId } of accounts) upstream.account(accountId).clearFaults();
+
+  const wsUrl = (base: string) => `${base.replace(/^http/, 'ws')}/codex/responses`;
+  const wsDirect = await wsTurns(wsUrl(direct.url), direct.headers, 500);
+  const wsGateway = await wsTurns(wsUrl(gateway.url), gateway.headers, 500);
+  console.log('\n| websocket | p50 turn (ms) | p99 turn (ms) | added p50 | added p99 |');
+  console.log('|---|---|---|---|---|');
+  console.log(`| direct | ${fmt(quantile(wsDirect, 0.5))} | ${fmt(quantile(wsDirect, 0.99))} | 0.00 | 0.00 |`);
+  console.log(
+    `| gateway | ${fmt(quantile(wsGateway, 0.5))} | ${fmt(quantile(wsGateway, 0.99))} | ${fmt(quantile(wsGateway, 0.5) - quantile(wsDirect, 0.5))} | ${fmt(quantile(wsGateway, 0.99) - quantile(wsDirect, 0.99))} |`,
+  );
+  const sockets = await idleSockets(wsUrl(gateway.url), gateway.headers, 2000);
+  console.log(`gateway RSS with 2,000 idle websockets (each with its upstream socket): ${rssMb(gatewayProcess.child.pid!).toFixed(0)} MB`);
+  for (const socket of sockets) socket.terminate();
+
+  gatewayProcess.child.kill('SIGTERM');
+  proxy.child.kill('SIGTERM');
+  await upstream.close();
+  process.exit(0);
+}
+
+await main();
