@@ -9,6 +9,7 @@ import { healthz, readyz } from './operations';
 import { handleResponses } from './responses';
 import { handleFileCreate, handleFileUploaded, handleTranscribe } from './files';
 import { WebSocketBridge } from './websocket';
+import { handleV1ChatCompletions, handleV1Models, handleV1Responses, handleV1Unsupported } from './v1';
 import { contains, resolveClientIp, trustedProxyList } from '../http/client-ip';
 import { getSettings } from '../settings';
 
@@ -55,6 +56,9 @@ const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
   '/api/codex/usage': { GET: handleUsage },
   '/backend-api/files': { POST: handleFileCreate },
   '/backend-api/transcribe': { POST: handleTranscribe },
+  '/v1/models': { GET: handleV1Models },
+  '/v1/responses': { POST: handleV1Responses },
+  '/v1/chat/completions': { POST: handleV1ChatCompletions },
 };
 
 const FILE_UPLOADED = /^\/backend-api\/files\/([^/]+)\/uploaded$/;
@@ -64,6 +68,7 @@ function findHandler(pathname: string, method: string): Handler | 'wrong_method'
   if (route) return route[method] ?? 'wrong_method';
   const uploaded = FILE_UPLOADED.exec(pathname);
   if (uploaded) return method === 'POST' ? (ctx, req, res) => handleFileUploaded(ctx, req, res, decodeURIComponent(uploaded[1]!)) : 'wrong_method';
+  if (pathname === '/v1' || pathname.startsWith('/v1/')) return (ctx, req) => handleV1Unsupported(ctx, req);
   return undefined;
 }
 

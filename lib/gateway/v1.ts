@@ -1,0 +1,208 @@
+import { once } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AppError } from '../errors';
+import {
+  ChatStreamTranslator,
+  PublicResponsesStream,
+  collectResponse,
+  modelsList,
+  toBackendFromChat,
+  toBackendFromResponses,
+  type BackendRequest,
+  type ResponsesStreamEvent,
+} from '../openai-compat';
+import type { SseEvent } from '../upstream/sse';
+import type { GatewayContext } from './context';
+import { admitKey, enforceKeyPolicy } from './admission';
+import { openAiErrorBody, toAppError } from './errors';
+import type { PoolState } from './pool-state';
+import { dispatch, responsesContinuity } from './pipeline';
+import type { StreamSink } from './relay';
+import { readDecodedBody } from './request-body';
+import { runExchange, type Exchange } from './trace';
+import { sendJson } from './operations';
+
+/**
+ * The OpenAI-compatible `/v1` surface: a translation onto the same pipeline as the Codex route —
+ * same keys, limits, routing, failover and accounting. The upstream is always streamed; the
+ * client gets JSON or SSE per its own `stream` flag.
+ */
+
+function requireV1(pool: PoolState) {
+  if (!pool.v1CompatibilityEnabled) {
+    throw new AppError('v1_compatibility_disabled', 'the OpenAI-compatible /v1 API is disabled for this Pool', 403);
+  }
+}
+
+function parseJsonBody(raw: Buffer): unknown {
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new AppError('invalid_request', 'request body must be valid JSON');
+  }
+}
+
+function eventObjects(events: readonly SseEvent[]): ResponsesStreamEvent[] {
+  const objects: ResponsesStreamEvent[] = [];
+  for (const event of events) {
+    try {
+      const value = JSON.parse(event.data) as ResponsesStreamEvent;
+      if (value && typeof value.type === 'string') objects.push(value);
+    } catch {
+      // a keep-alive or a non-JSON line carries nothing to translate
+    }
+  }
+  return objects;
+}
+
+/** SSE writer with backpressure for translated events. */
+function sseWriter(res: ServerResponse) {
+  return {
+    open(headers: Record<string, string>) {
+      res.writeHead(200, { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+      res.flushHeaders();
+    },
+    async data(payload: unknown, event?: string) {
+      const line = `${event ? `event: ${event}\n` : ''}data: ${typeof payload === 'string' ? payload : JSON.stringify(payload)}\n\n`;
+      if (!res.write(line)) await once(res, 'drain');
+    },
+  };
+}
+
+function sendAppError(res: ServerResponse, error: AppError) {
+  sendJson(res, error.status, openAiErrorBody(error), error.headers);
+}
+
+/** Chat Completions: chunks when streaming (no `[DONE]` after a failure), one JSON object otherwise. */
+function chatSink(res: ServerResponse, translator: ChatStreamTranslator, clientStream: boolean): StreamSink {
+  const collected: ResponsesStreamEvent[] = [];
+  const out = sseWriter(res);
+  return {
+    commit(_status, headers) {
+      if (clientStream) out.open(pickRateHeaders(headers));
+    },
+    async write(_chunk, events) {
+      for (const event of eventObjects(events)) {
+        if (!clientStream) {
+          collected.push(event);
+          continue;
+        }
+        for (const chunk of translator.push(event)) await out.data(chunk);
+      }
+    },
+    finish(error) {
+      if (!clientStream) {
+        try {
+          sendJson(res, 200, translator.collect(collected));
+        } catch (failure) {
+          sendAppError(res, toAppError(failure));
+        }
+        return;
+      }
+      const ending = translator.done && !error ? '[DONE]' : JSON.stringify(translator.fail(error ? { message: `upstream stream ended: ${error.code}` } : undefined));
+      res.end(`data: ${ending}\n\n`);
+    },
+  };
+}
+
+/** Responses: normalised public events when streaming (always a terminal event), else the response. */
+function responsesSink(res: ServerResponse, clientStream: boolean): StreamSink {
+  const normaliser = new PublicResponsesStream();
+  const collected: ResponsesStreamEvent[] = [];
+  const out = sseWriter(res);
+  return {
+    commit(_status, headers) {
+      if (clientStream) out.open(pickRateHeaders(headers));
+    },
+    async write(_chunk, events) {
+      for (const event of eventObjects(events)) {
+        if (!clientStream) {
+          collected.push(event);
+          continue;
+        }
+        for (const normalised of normaliser.push(event)) await out.data(normalised, normalised.type);
+      }
+    },
+    finish(error) {
+      if (!clientStream) {
+        try {
+          sendJson(res, 200, collectResponse(collected));
+        } catch (failure) {
+          sendAppError(res, toAppError(failure));
+        }
+        return;
+      }
+      const tail = normaliser.finish(error ? `upstream stream ended: ${error.code}` : undefined);
+      res.end(tail.map((event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`).join(''));
+    },
+  };
+}
+
+/** Rate-limit and request-id headers are useful to SDK users; the rest of the Codex set is not. */
+function pickRateHeaders(headers: Record<string, string>): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) if (name.startsWith('x-codex-primary') || name.startsWith('x-codex-secondary') || name === 'x-request-id') picked[name] = value;
+  return picked;
+}
+
+async function dispatchTranslated(
+  ctx: GatewayContext,
+  exchange: Exchange,
+  pool: PoolState,
+  key: Parameters<typeof enforceKeyPolicy>[1],
+  payload: BackendRequest,
+  sink: StreamSink,
+) {
+  exchange.trace.model = payload.model;
+  await enforceKeyPolicy(ctx, key, payload.model);
+  void ctx.catalog.ensure(pool.id);
+  const outcome = await dispatch(ctx, exchange, {
+    key,
+    pool,
+    upstreamPath: '/codex/responses',
+    body: Buffer.from(JSON.stringify(payload)),
+    contentType: 'application/json',
+    accept: 'text/event-stream',
+    model: payload.model,
+    routeClass: 'stream',
+    continuity: responsesContinuity(ctx, pool, exchange.req.headers, payload as unknown as Record<string, unknown>),
+    sink,
+  });
+  if (outcome.status < 400) await ctx.limits.recordTokens(key, exchange.trace.usage.inputTokens + exchange.trace.usage.outputTokens, ctx.clock());
+  return outcome;
+}
+
+export function handleV1ChatCompletions(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse) {
+  return runExchange(ctx, req, res, { path: '/v1/chat/completions', transport: 'http_sse' }, async (exchange) => {
+    const { key, pool } = await admitKey(ctx, req, exchange.trace);
+    requireV1(pool);
+    const translation = toBackendFromChat(parseJsonBody(await readDecodedBody(req, ctx.bodyLimits)));
+    const translator = new ChatStreamTranslator({ model: translation.model, includeUsage: translation.includeUsage });
+    return dispatchTranslated(ctx, exchange, pool, key, translation.payload, chatSink(res, translator, translation.clientStream));
+  });
+}
+
+export function handleV1Responses(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse) {
+  return runExchange(ctx, req, res, { path: '/v1/responses', transport: 'http_sse' }, async (exchange) => {
+    const { key, pool } = await admitKey(ctx, req, exchange.trace);
+    requireV1(pool);
+    const translation = toBackendFromResponses(parseJsonBody(await readDecodedBody(req, ctx.bodyLimits)));
+    return dispatchTranslated(ctx, exchange, pool, key, translation.payload, responsesSink(res, translation.clientStream));
+  });
+}
+
+export async function handleV1Models(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse) {
+  const key = await ctx.keys.authenticate(req.headers.authorization);
+  const pool = await ctx.pools.get(key.poolId);
+  if (!pool) throw new AppError('api_key_missing', 'a valid Pool API key is required', 401);
+  requireV1(pool);
+  await ctx.catalog.ensure(pool.id);
+  const models = pool.catalog.models.map((m) => ({ slug: m.slug, context_window: typeof m.context_window === 'number' ? m.context_window : undefined }));
+  sendJson(res, 200, modelsList(models, Math.floor(ctx.clock() / 1000)));
+}
+
+/** Anything else under /v1: key first (so probing needs a key), then a clear 404. */
+export async function handleV1Unsupported(ctx: GatewayContext, req: IncomingMessage) {
+  await ctx.keys.authenticate(req.headers.authorization);
+  throw new AppError('unsupported_endpoint', `Unsupported OpenAI /v1 endpoint: ${req.method} ${(req.url ?? '').split('?', 1)[0]}`, 404);
+}

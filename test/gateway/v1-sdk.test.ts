@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from '../support/gateway-harness';
+import { OpenAI, RateLimitError, AuthenticationError, generateText, streamText, createOpenAI } from '../clients/sdk';
+import { publishChange } from '../../lib/events';
+
+let h: Harness;
+let client: InstanceType<typeof OpenAI>;
+beforeAll(async () => {
+  h = await startHarness({ accounts: ['acct-a', 'acct-b'] });
+  client = new OpenAI({ apiKey: h.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const HI = /hi from acct-[ab]/;
+
+describe('openai Node SDK against /v1', () => {
+  it('responses.create, JSON and streamed', async () => {
+    const response = await client.responses.create({ model: 'gpt-5.5', input: 'say hi', instructions: 'be brief' });
+    expect(response.output_text).toMatch(HI);
+    expect(response.usage?.input_tokens).toBeGreaterThan(0);
+
+    const stream = await client.responses.create({ model: 'gpt-5.5', input: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hi' }], stream: true });
+    const types: string[] = [];
+    const sequence: number[] = [];
+    let text = '';
+    for await (const event of stream) {
+      types.push(event.type);
+      sequence.push(event.sequence_number);
+      if (event.type === 'response.output_text.delta') text += event.delta;
+    }
+    expect(text).toMatch(HI);
+    expect(types.at(-1)).toBe('response.completed');
+    expect(types).not.toContain('codex.rate_limits');
+    expect(sequence).toEqual(sequence.map((_, i) => i));
+  });
+
+  it('chat.completions.create, JSON and streamed, with a function tool round trip', async () => {
+    const plain = await client.chat.completions.create({ model: 'gpt-5.5', messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hi' }] });
+    expect(plain.choices[0]!.message.content).toMatch(HI);
+    expect(plain.choices[0]!.finish_reason).toBe('stop');
+    expect(plain.usage?.prompt_tokens).toBeGreaterThan(0);
+
+    const tools = [{ type: 'function' as const, function: { name: 'exec_command', description: 'run', parameters: { type: 'object', properties: { cmd: { type: 'string' } } } } }];
+    const call = await client.chat.completions.create({ model: 'gpt-5.5', messages: [{ role: 'user', content: 'run it [[tool]]' }], tools });
+    const toolCall = call.choices[0]!.message.tool_calls![0]!;
+    expect(call.choices[0]!.finish_reason).toBe('tool_calls');
+    expect(toolCall.type === 'function' && toolCall.function.name).toBe('exec_command');
+
+    const stream = await client.chat.completions.create({
+      model: 'gpt-5.5',
+      stream: true,
+      stream_options: { include_usage: true },
+      tools,
+      messages: [
+        { role: 'user', content: 'run it [[tool]]' },
+        { role: 'assistant', content: null, tool_calls: [toolCall] },
+        { role: 'tool', tool_call_id: toolCall.id, content: 'probe-tool-ok' },
+      ],
+    });
+    let content = '';
+    let usageChunk = false;
+    let finish: string | null = null;
+    for await (const chunk of stream) {
+      content += chunk.choices[0]?.delta.content ?? '';
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+      if (chunk.usage) usageChunk = true;
+    }
+    expect(content.length).toBeGreaterThan(0);
+    expect(finish).toBe('stop');
+    expect(usageChunk).toBe(true);
+  });
+
+  it('models.list, typed errors for a bad key and for an exhausted Pool', async () => {
+    const models = [];
+    for await (const model of client.models.list()) models.push(model.id);
+    expect(models).toEqual(['gpt-5.5', 'gpt-fake-1']);
+
+    const bad = new OpenAI({ apiKey: 'sk-wrong', baseURL: `${h.url}/v1`, maxRetries: 0 });
+    await expect(bad.models.list()).rejects.toBeInstanceOf(AuthenticationError);
+
+    await expect(client.embeddings.create({ model: 'x', input: 'y' })).rejects.toMatchObject({ status: 404, code: 'unsupported_endpoint' });
+    await expect(client.chat.completions.create({ model: 'gpt-5.5', n: 2, messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({ status: 400, code: 'unsupported_parameter', param: 'n' });
+
+    const resetAt = Math.floor(h.clock.now / 1000) + 900;
+    h.upstream.account('acct-a').exhaustUntil(resetAt);
+    h.upstream.account('acct-b').exhaustUntil(resetAt);
+    const error = await client.chat.completions.create({ model: 'gpt-5.5', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect(Number((error as InstanceType<typeof RateLimitError>).headers?.get('retry-after'))).toBeGreaterThan(0);
+    h.clock.advance(901_000);
+    await h.gateway.context.probe.refreshStale();
+  });
+});
+
+describe('Vercel AI SDK against /v1', () => {
+  it('generateText and streamText through .responses() and .chat()', async () => {
+    const openai = createOpenAI({ apiKey: h.key, baseURL: `${h.url}/v1` });
+    for (const model of [openai.responses('gpt-5.5'), openai.chat('gpt-5.5')]) {
+      const generated = await generateText({ model, prompt: 'say hi', maxRetries: 0 });
+      expect(generated.text).toMatch(HI);
+      const streamed = streamText({ model, prompt: 'say hi', maxRetries: 0 });
+      let text = '';
+      for await (const part of streamed.textStream) text += part;
+      expect(text).toMatch(HI);
+      expect((await streamed.usage).inputTokens).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('/v1 edges', () => {
+  it('ends a chat stream that breaks after content with one error chunk and no [DONE]', async () => {
+    h.upstream.account('acct-a').failNext(1, { truncateAfterEvents: 6 });
+    h.upstream.account('acct-b').failNext(1, { truncateAfterEvents: 6 });
+    const response = await fetch(`${h.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-5.5', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    const lines = (await response.text()).split('\n').filter((l) => l.startsWith('data: '));
+    expect(lines.some((l) => l.includes('"content"'))).toBe(true);
+    expect(lines.at(-1)).toMatch(/^data: \{"error":\{/);
+    expect(lines).not.toContain('data: [DONE]');
+    for (const id of ['acct-a', 'acct-b']) h.upstream.account(id).clearFaults();
+  });
+
+  it('answers 403 v1_compatibility_disabled when the Pool turns /v1 off', async () => {
+    await h.db.prisma.pool.update({ where: { id: h.poolId }, data: { v1CompatibilityEnabled: false } });
+    publishChange({ kind: 'pool', poolId: h.poolId });
+    await new Promise((r) => setTimeout(r, 100));
+    await expect(client.models.list()).rejects.toMatchObject({ status: 403, code: 'v1_compatibility_disabled' });
+    await h.db.prisma.pool.update({ where: { id: h.poolId }, data: { v1CompatibilityEnabled: true } });
+    publishChange({ kind: 'pool', poolId: h.poolId });
+  });
+});
