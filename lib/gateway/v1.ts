@@ -73,8 +73,20 @@ function sendAppError(res: ServerResponse, error: AppError) {
   sendJson(res, error.status, openAiErrorBody(error), error.headers);
 }
 
-/** Chat Completions: chunks when streaming (no `[DONE]` after a failure), one JSON object otherwise. */
-function chatSink(res: ServerResponse, translator: ChatStreamTranslator, clientStream: boolean): StreamSink {
+/**
+ * A sink that turns backend events into a public shape: each event is translated and written as
+ * SSE when the client streams, or collected and answered as one JSON object at the end.
+ */
+function translatingSink(
+  res: ServerResponse,
+  clientStream: boolean,
+  shape: {
+    translate: (event: ResponsesStreamEvent) => { data: unknown; event?: string }[];
+    collect: (events: ResponsesStreamEvent[]) => unknown;
+    /** The stream's last line(s), given how it ended. */
+    ending: (error: { code: string } | null) => string;
+  },
+): StreamSink {
   const collected: ResponsesStreamEvent[] = [];
   const out = sseWriter(res);
   return {
@@ -83,59 +95,48 @@ function chatSink(res: ServerResponse, translator: ChatStreamTranslator, clientS
     },
     async write(_chunk, events) {
       for (const event of eventObjects(events)) {
-        if (!clientStream) {
-          collected.push(event);
-          continue;
-        }
-        for (const chunk of translator.push(event)) await out.data(chunk);
+        if (!clientStream) collected.push(event);
+        else for (const { data, event: name } of shape.translate(event)) await out.data(data, name);
       }
     },
     finish(error) {
-      if (!clientStream) {
-        try {
-          sendJson(res, 200, translator.collect(collected));
-        } catch (failure) {
-          sendAppError(res, toAppError(failure));
-        }
+      if (clientStream) {
+        res.end(shape.ending(error));
         return;
       }
-      const ending = translator.done && !error ? '[DONE]' : JSON.stringify(translator.fail(error ? { message: `upstream stream ended: ${error.code}` } : undefined));
-      res.end(`data: ${ending}\n\n`);
+      try {
+        sendJson(res, 200, shape.collect(collected));
+      } catch (failure) {
+        sendAppError(res, toAppError(failure));
+      }
     },
   };
 }
 
-/** Responses: normalised public events when streaming (always a terminal event), else the response. */
+/** Chat Completions: chunks, then `[DONE]` — or one `{"error":…}` chunk and no `[DONE]` after a failure. */
+function chatSink(res: ServerResponse, translator: ChatStreamTranslator, clientStream: boolean): StreamSink {
+  return translatingSink(res, clientStream, {
+    translate: (event) => translator.push(event).map((chunk) => ({ data: chunk })),
+    collect: (events) => translator.collect(events),
+    ending: (error) => {
+      const done = translator.done && !error;
+      return `data: ${done ? '[DONE]' : JSON.stringify(translator.fail(error ? { message: `upstream stream ended: ${error.code}` } : undefined))}\n\n`;
+    },
+  });
+}
+
+/** Responses: renumbered public events with a terminal event always, or the final response. */
 function responsesSink(res: ServerResponse, clientStream: boolean): StreamSink {
   const normaliser = new PublicResponsesStream();
-  const collected: ResponsesStreamEvent[] = [];
-  const out = sseWriter(res);
-  return {
-    commit(_status, headers) {
-      if (clientStream) out.open(pickRateHeaders(headers));
-    },
-    async write(_chunk, events) {
-      for (const event of eventObjects(events)) {
-        if (!clientStream) {
-          collected.push(event);
-          continue;
-        }
-        for (const normalised of normaliser.push(event)) await out.data(normalised, normalised.type);
-      }
-    },
-    finish(error) {
-      if (!clientStream) {
-        try {
-          sendJson(res, 200, collectResponse(collected));
-        } catch (failure) {
-          sendAppError(res, toAppError(failure));
-        }
-        return;
-      }
-      const tail = normaliser.finish(error ? `upstream stream ended: ${error.code}` : undefined);
-      res.end(tail.map((event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`).join(''));
-    },
-  };
+  return translatingSink(res, clientStream, {
+    translate: (event) => normaliser.push(event).map((normalised) => ({ data: normalised, event: normalised.type })),
+    collect: (events) => collectResponse(events),
+    ending: (error) =>
+      normaliser
+        .finish(error ? `upstream stream ended: ${error.code}` : undefined)
+        .map((event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`)
+        .join(''),
+  });
 }
 
 /** Rate-limit and request-id headers are useful to SDK users; the rest of the Codex set is not. */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { completedText, startHarness, streamTurn, type Harness } from '../support/gateway-harness';
+import { completedText, servedBy, startHarness, streamTurn, warmAccounts, type Harness } from '../support/gateway-harness';
 import { recordedHeader } from '../../lib/testing/fake-upstream';
 
 let h: Harness;
@@ -7,18 +7,13 @@ afterEach(async () => {
   await h?.close();
 });
 
-async function warm(harness: Harness) {
-  await harness.gateway.context.pools.get(harness.poolId);
-  for (const id of Object.values(harness.accountIds)) await harness.gateway.context.probe.probe(id);
-}
 
-const servedBy = (text: string | undefined) => text?.replace('hi from ', '');
 const ACCOUNTS = ['acct-a', 'acct-b', 'acct-c', 'acct-d'];
 
 describe('continuity', () => {
   it('keeps a conversation on one account while it is eligible, and spreads conversations', async () => {
     h = await startHarness({ accounts: ACCOUNTS });
-    await warm(h);
+    await warmAccounts(h);
     const spread = new Set<string>();
     for (const session of ['one', 'two', 'three', 'four', 'five', 'six']) {
       const headers = { 'session-id': session };
@@ -39,7 +34,7 @@ describe('continuity', () => {
 
   it('never forwards session-id, x-session-affinity or the client key upstream', async () => {
     h = await startHarness({ accounts: ['acct-a'] });
-    await warm(h);
+    await warmAccounts(h);
     await streamTurn(h, {
       headers: { 'session-id': 'sess-secret', 'x-session-affinity': 'aff', 'x-codex-window-id': 'thread-1:0', 'x-codex-turn-metadata': '{}' },
     });
@@ -54,7 +49,7 @@ describe('continuity', () => {
 
   it('pins previous_response_id to the account that produced it', async () => {
     h = await startHarness({ accounts: ACCOUNTS });
-    await warm(h);
+    await warmAccounts(h);
     const first = await streamTurn(h);
     const owner = servedBy(completedText(first))!;
     const responseId = (first.events.find((e) => e.type === 'response.created') as unknown as { response: { id: string } }).response.id;
@@ -75,7 +70,7 @@ describe('continuity', () => {
 
   it('uses prompt_cache_key for locality when there is no session', async () => {
     h = await startHarness({ accounts: ACCOUNTS });
-    await warm(h);
+    await warmAccounts(h);
     const homes = new Set<string>();
     for (const cacheKey of ['k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7', 'k8']) {
       const first = servedBy(completedText(await streamTurn(h, { body: { prompt_cache_key: cacheKey } })))!;
@@ -89,7 +84,7 @@ describe('continuity', () => {
 describe('circuit breaker', () => {
   it('opens after 3 failures and half-opens after 60 s with one probe', async () => {
     h = await startHarness({ accounts: ['acct-a'] });
-    await warm(h);
+    await warmAccounts(h);
     h.upstream.account('acct-a').failNext(3, { status: 500 });
     for (let i = 0; i < 3; i++) {
       expect((await streamTurn(h)).status).toBe(500);

@@ -1,23 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { completedText, startHarness, streamTurn, type Harness } from '../support/gateway-harness';
+import { completedText, servedBy, startHarness, streamTurn, warmAccounts, type Harness } from '../support/gateway-harness';
 
 let h: Harness;
 afterEach(async () => {
   await h?.close();
 });
 
-/** Gives every account fresh quota evidence, as the per-account usage probe would. */
-async function warm(harness: Harness) {
-  await harness.gateway.context.pools.get(harness.poolId);
-  for (const id of Object.values(harness.accountIds)) expect(await harness.gateway.context.probe.probe(id)).toBe(true);
-}
 
-const servedBy = (text: string | undefined) => text?.replace('hi from ', '');
 
 describe('failover', () => {
   it('fails over on 429 usage_limit_reached and cools the account until its reset', async () => {
     h = await startHarness({ accounts: ['acct-a', 'acct-b'] });
-    await warm(h);
+    await warmAccounts(h);
     const resetAt = Math.floor(h.clock.now / 1000) + 1800;
     h.upstream.account('acct-a').exhaustUntil(resetAt);
 
@@ -50,7 +44,7 @@ describe('failover', () => {
 
   it('passes a single exhausted account’s 429 through, with Retry-After', async () => {
     h = await startHarness({ accounts: ['acct-a'] });
-    await warm(h);
+    await warmAccounts(h);
     const resetAt = Math.floor(h.clock.now / 1000) + 600;
     h.upstream.account('acct-a').exhaustUntil(resetAt);
     const result = await streamTurn(h);
@@ -63,7 +57,7 @@ describe('failover', () => {
 
   it('answers one 429 with Retry-After = the earliest reset when every account is exhausted', async () => {
     h = await startHarness({ accounts: ['acct-a', 'acct-b', 'acct-c'] });
-    await warm(h);
+    await warmAccounts(h);
     const base = Math.floor(h.clock.now / 1000);
     h.upstream.account('acct-a').exhaustUntil(base + 3000);
     h.upstream.account('acct-b').exhaustUntil(base + 900);
@@ -85,7 +79,7 @@ describe('failover', () => {
 
   it('retries a 5xx on the next account, and that account is demoted', async () => {
     h = await startHarness({ accounts: ['acct-a', 'acct-b'] });
-    await warm(h);
+    await warmAccounts(h);
     const session = { 'x-codex-session-id': 'conversation-1' };
     const first = servedBy(completedText(await streamTurn(h, { headers: session })))!;
     const other = first === 'acct-a' ? 'acct-b' : 'acct-a';
@@ -104,7 +98,7 @@ describe('failover', () => {
 
   it('does not fail over a generic 404 or 400', async () => {
     h = await startHarness({ accounts: ['acct-a', 'acct-b'] });
-    await warm(h);
+    await warmAccounts(h);
     const session = { 'x-codex-session-id': 'final-errors' };
     const home = servedBy(completedText(await streamTurn(h, { headers: session })))!;
     for (const status of [404, 400] as const) {

@@ -1,17 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { completedText, startHarness, streamTurn, type Harness } from '../support/gateway-harness';
+import { completedText, servedBy, startHarness, streamTurn, warmAccounts, type Harness } from '../support/gateway-harness';
 
 let h: Harness;
 afterEach(async () => {
   await h?.close();
 });
 
-async function warm(harness: Harness) {
-  await harness.gateway.context.pools.get(harness.poolId);
-  for (const id of Object.values(harness.accountIds)) await harness.gateway.context.probe.probe(id);
-}
 
-const servedBy = (text: string | undefined) => text?.replace('hi from ', '');
 
 async function firstAccountFor(harness: Harness, session: Record<string, string>) {
   return servedBy(completedText(await streamTurn(harness, { headers: session })))!;
@@ -20,7 +15,7 @@ async function firstAccountFor(harness: Harness, session: Record<string, string>
 describe('streams', () => {
   it('retries a stream that fails before its first output on the next account', async () => {
     h = await startHarness({ accounts: ['acct-a', 'acct-b'] });
-    await warm(h);
+    await warmAccounts(h);
     const session = { 'x-codex-session-id': 'stream-1' };
     const first = await firstAccountFor(h, session);
     h.upstream.account(first).failNext(1, { responseFailed: 'server_error' });
@@ -38,7 +33,7 @@ describe('streams', () => {
 
   it('does not retry once output has reached the client', async () => {
     h = await startHarness({ accounts: ['acct-a', 'acct-b'] });
-    await warm(h);
+    await warmAccounts(h);
     const session = { 'x-codex-session-id': 'stream-2' };
     const first = await firstAccountFor(h, session);
     const before = h.turns();
@@ -55,7 +50,7 @@ describe('streams', () => {
 
   it('aborts the upstream request when the client disconnects, and still logs the row', async () => {
     h = await startHarness({ accounts: ['acct-a'] });
-    await warm(h);
+    await warmAccounts(h);
     h.upstream.account('acct-a').failNext(1, { hangAfterEvents: 6 });
     const controller = new AbortController();
     const response = await fetch(`${h.url}/backend-api/codex/responses`, {
@@ -81,7 +76,7 @@ describe('streams', () => {
 describe('tokens', () => {
   it('refreshes an expired token once while 20 concurrent requests wait', async () => {
     h = await startHarness({ accounts: ['acct-a'] });
-    await warm(h);
+    await warmAccounts(h);
     const before = h.upstream.tokenEndpointCalls();
     h.upstream.account('acct-a').expireAccessToken();
     h.upstream.account('acct-a').setRefreshDelayMs(300);
@@ -94,7 +89,7 @@ describe('tokens', () => {
 
   it('refreshes ahead of expiry without waiting for a 401', async () => {
     h = await startHarness({ accounts: ['acct-a'], accessTokenTtlSeconds: 120 });
-    await warm(h);
+    await warmAccounts(h);
     expect(h.upstream.tokenEndpointCalls()).toBe(1);
     const result = await streamTurn(h);
     expect(result.status).toBe(200);
@@ -102,7 +97,7 @@ describe('tokens', () => {
 
   it('marks the account reauth_required on invalid_grant and routes around it', async () => {
     h = await startHarness({ accounts: ['acct-a', 'acct-b'] });
-    await warm(h);
+    await warmAccounts(h);
     h.upstream.account('acct-a').expireAccessToken();
     h.upstream.account('acct-a').setRefreshFailure('invalid_grant');
     for (let i = 0; i < 6; i++) {

@@ -128,3 +128,12 @@ export function completedText(result: SseResult): string | undefined {
   const done = result.events.find((e) => e.type === 'response.output_text.done') as { text?: string } | undefined;
   return done?.text;
 }
+
+/** Gives every account fresh quota evidence, as the background usage poll would. */
+export async function warmAccounts(harness: Harness) {
+  await harness.gateway.context.pools.get(harness.poolId);
+  for (const id of Object.values(harness.accountIds)) await harness.gateway.context.probe.probe(id);
+}
+
+/** Which fake account answered (its reply is `hi from <account>`). */
+export const servedBy = (text: string | undefined) => text?.replace('hi from ', '');
