@@ -90,6 +90,7 @@ async function main() {
     while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     server.closeAllConnections();
     await gateway.close();
+    await runtime.stop?.();
     await runtime.db.close();
     log.info('stopped');
     process.exit(0);

@@ -21,7 +21,10 @@ export async function connect(config: AppConfig): Promise<Executor> {
   const runtime = await startRuntime(config);
   return {
     run: (operation, payload) => runOperation({ db: runtime.db, keys: runtime.keys }, operation, payload),
-    close: () => runtime.db.close(),
+    close: async () => {
+      await runtime.stop?.();
+      await runtime.db.close();
+    },
   };
 }
 

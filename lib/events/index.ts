@@ -20,7 +20,21 @@ function bus(): EventEmitter {
   return holder[BUS];
 }
 
+const REMOTE = Symbol.for('codex-pooler.events.remote');
+type RemoteHolder = { [REMOTE]?: (event: ChangeEvent) => void };
+
+/** Another transport that should also carry published events (the PostgreSQL bridge). */
+export function setRemotePublisher(publish: ((event: ChangeEvent) => void) | undefined): void {
+  (globalThis as RemoteHolder)[REMOTE] = publish;
+}
+
 export function publishChange(event: ChangeEvent): void {
+  deliverChange(event);
+  (globalThis as RemoteHolder)[REMOTE]?.(event);
+}
+
+/** Hands an event to this process's listeners only (what arrives from other processes). */
+export function deliverChange(event: ChangeEvent): void {
   bus().emit('change', event);
 }
 

@@ -15,6 +15,8 @@ export type Runtime = {
   log: Logger;
   /** Set once the first owner exists; never unset. */
   bootstrapped: boolean;
+  /** Releases what startRuntime opened besides the database (the cross-process event listener). */
+  stop?: () => Promise<void>;
 };
 
 const RUNTIME = Symbol.for('codex-pooler.runtime');
