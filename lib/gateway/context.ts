@@ -16,6 +16,7 @@ import { PoolRegistry } from './pool-state';
 import { DEFAULT_BODY_LIMITS, type BodyLimits } from './request-body';
 import { QuotaProbe } from './quota-probe';
 import { FileRegistry } from './files';
+import { GatewayMetrics } from './metrics';
 
 export type GatewayOptions = {
   clock?: () => number;
@@ -46,6 +47,9 @@ export type GatewayContext = {
   probe: QuotaProbe;
   files: FileRegistry;
   requestLog: RequestLogWriter;
+  metrics: GatewayMetrics;
+  /** Open client websockets, reported by the websocket bridge. */
+  openSockets: () => number;
   close: () => Promise<void>;
 };
 
@@ -107,6 +111,8 @@ export function createGatewayContext(runtime: Runtime, options: GatewayOptions =
     probe,
     files: new FileRegistry(db),
     requestLog,
+    metrics: new GatewayMetrics(() => context, () => context.openSockets()),
+    openSockets: () => 0,
     close: async () => {
       unsubscribe();
       keys.close();

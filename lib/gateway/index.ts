@@ -9,6 +9,7 @@ import { healthz, readyz } from './operations';
 import { handleResponses } from './responses';
 import { handleFileCreate, handleFileUploaded, handleTranscribe } from './files';
 import { WebSocketBridge } from './websocket';
+import { handleMetrics } from './metrics';
 import { handleV1ChatCompletions, handleV1Models, handleV1Responses, handleV1Unsupported } from './v1';
 import { contains, resolveClientIp, trustedProxyList } from '../http/client-ip';
 import { getSettings } from '../settings';
@@ -96,6 +97,7 @@ export type Gateway = {
 export function createGateway(runtime: Runtime, options: GatewayOptions = {}): Gateway {
   const context = createGatewayContext(runtime, options);
   const websockets = new WebSocketBridge(context);
+  context.openSockets = () => websockets.openSockets;
   let draining = false;
   return {
     context,
@@ -112,6 +114,7 @@ export function createGateway(runtime: Runtime, options: GatewayOptions = {}): G
     handle: async (req, res, pathname) => {
       if (pathname === '/healthz') return healthz(res);
       if (pathname === '/readyz') return readyz(res, runtime, draining);
+      if (pathname === '/metrics') return handleMetrics(context, context.metrics, req, res);
       if (UNSERVED_HELPERS.has(pathname) || pathname.startsWith('/backend-api/ps/')) {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
         return;

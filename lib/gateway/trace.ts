@@ -36,6 +36,10 @@ export class RequestTrace {
   finish(status: number, fault: FaultClass | null, code: string | null) {
     if (this.written) return;
     this.written = true;
+    const metrics = this.ctx.metrics;
+    metrics.requests.inc({ route: this.route, status: String(status), fault: fault ?? 'none' });
+    metrics.duration.observe({ route: this.route }, (this.ctx.clock() - this.started) / 1000);
+    for (const attempt of this.attempts) metrics.attempts.inc({ outcome: attempt.retryable ? 'failed_over' : attempt.status < 400 ? 'served' : 'failed' });
     this.ctx.requestLog.record({
       createdAt: new Date(this.started),
       poolId: this.poolId,

@@ -145,3 +145,29 @@ describe('instance settings', () => {
     await saveSettings(h.db, h.runtime.keys.hashKey, { ipAllowlist: [] });
   });
 });
+
+describe('operations', () => {
+  it('exposes Prometheus metrics, behind the bearer once one is configured', async () => {
+    await streamTurn(h);
+    const open = await fetch(`${h.url}/metrics`);
+    const text = await open.text();
+    expect(open.headers.get('content-type')).toContain('text/plain');
+    expect(text).toMatch(/codex_pooler_requests_total\{route="\/backend-api\/codex\/responses",status="200",fault="none"\} \d+/);
+    expect(text).toMatch(/codex_pooler_accounts\{status="active"\} 1/);
+
+    const { saveSettings } = await import('../../lib/settings');
+    await saveSettings(h.db, h.runtime.keys.hashKey, { metricsBearer: 'a-long-metrics-token' });
+    expect((await fetch(`${h.url}/metrics`)).status).toBe(401);
+    expect((await fetch(`${h.url}/metrics`, { headers: { authorization: 'Bearer a-long-metrics-token' } })).status).toBe(200);
+    await saveSettings(h.db, h.runtime.keys.hashKey, { metricsBearer: null });
+  });
+
+  it('reports ready, and 503 once draining', async () => {
+    expect(await (await fetch(`${h.url}/readyz`)).json()).toEqual({ status: 'ready' });
+    expect(await (await fetch(`${h.url}/healthz`)).json()).toEqual({ status: 'ok' });
+    await h.gateway.drain(Date.now());
+    const draining = await fetch(`${h.url}/readyz`);
+    expect(draining.status).toBe(503);
+    expect(await draining.json()).toEqual({ status: 'unavailable' });
+  });
+});
