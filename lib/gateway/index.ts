@@ -10,6 +10,7 @@ import { handleResponses } from './responses';
 import { handleFileCreate, handleFileUploaded, handleTranscribe } from './files';
 import { WebSocketBridge } from './websocket';
 import { handleMetrics } from './metrics';
+import { handleV1FileCreate, handleV1FileList, handleV1Transcription } from './v1-files';
 import { handleV1ChatCompletions, handleV1Models, handleV1Responses, handleV1Unsupported } from './v1';
 import { contains, resolveClientIp, trustedProxyList } from '../http/client-ip';
 import { getSettings } from '../settings';
@@ -60,7 +61,11 @@ const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
   '/v1/models': { GET: handleV1Models },
   '/v1/responses': { POST: handleV1Responses },
   '/v1/chat/completions': { POST: handleV1ChatCompletions },
+  '/v1/files': { GET: (ctx, req, res) => handleV1FileList(ctx, req, res), POST: handleV1FileCreate },
+  '/v1/audio/transcriptions': { POST: handleV1Transcription },
 };
+
+const V1_FILE = /^\/v1\/files\/([^/]+)$/;
 
 const FILE_UPLOADED = /^\/backend-api\/files\/([^/]+)\/uploaded$/;
 
@@ -69,6 +74,8 @@ function findHandler(pathname: string, method: string): Handler | 'wrong_method'
   if (route) return route[method] ?? 'wrong_method';
   const uploaded = FILE_UPLOADED.exec(pathname);
   if (uploaded) return method === 'POST' ? (ctx, req, res) => handleFileUploaded(ctx, req, res, decodeURIComponent(uploaded[1]!)) : 'wrong_method';
+  const v1File = V1_FILE.exec(pathname);
+  if (v1File) return method === 'GET' ? (ctx, req, res) => handleV1FileList(ctx, req, res, decodeURIComponent(v1File[1]!)) : 'wrong_method';
   if (pathname === '/v1' || pathname.startsWith('/v1/')) return (ctx, req) => handleV1Unsupported(ctx, req);
   return undefined;
 }

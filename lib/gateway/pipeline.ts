@@ -42,6 +42,11 @@ export type UpstreamJob = {
   sink?: StreamSink;
   /** Sees a successful JSON answer before it is relayed (file routes record where a file lives). */
   onJson?: (body: unknown, accountId: string) => Promise<void>;
+  /**
+   * Takes the final non-stream answer instead of writing it to the client, for routes that make
+   * several upstream calls for one client request (/v1 files) or reshape the answer.
+   */
+  respond?: (answer: { status: number; headers: Record<string, string>; body: Buffer; accountId: string }) => void;
 };
 
 /** Continuity for a Responses payload: session headers, previous_response_id, prompt_cache_key. */
@@ -58,6 +63,7 @@ export function responsesContinuity(ctx: GatewayContext, pool: PoolState, header
 
 /** What a failed attempt leaves behind for the decision after the loop. */
 type Failure = {
+  accountId: string;
   status: number;
   code: string;
   passthrough?: { status: number; headers: Record<string, string>; body: Buffer };
@@ -155,8 +161,12 @@ export async function dispatch(ctx: GatewayContext, exchange: Exchange, job: Ups
   if (lastFailure.passthrough) {
     const { status, headers, body } = lastFailure.passthrough;
     const after = lastFailure.usageLimited ? retryAfter() : null;
-    exchange.res.writeHead(status, { ...headers, ...(after ? { 'retry-after': String(after.seconds) } : {}), 'content-length': body.length });
-    exchange.res.end(body);
+    const finalHeaders = { ...headers, ...(after ? { 'retry-after': String(after.seconds) } : {}) };
+    if (job.respond) job.respond({ status, headers: finalHeaders, body, accountId: lastFailure.accountId });
+    else {
+      exchange.res.writeHead(status, { ...finalHeaders, 'content-length': body.length });
+      exchange.res.end(body);
+    }
     return { status, fault: 'account', code: lastFailure.code };
   }
   throw new AppError('upstream_request_failed', `upstream request failed: ${lastFailure.code}`, 502);
@@ -233,7 +243,7 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
   } catch (error) {
     if (exchange.clientGone()) return { kind: 'client_closed' };
     const code = error instanceof AppError ? error.code : ((error as { code?: string }).code ?? 'upstream_network_error');
-    return { kind: 'failover', failure: { status: 502, code, usageLimited: false } };
+    return { kind: 'failover', failure: { accountId, status: 502, code, usageLimited: false } };
   }
 
   const now = ctx.clock();
@@ -254,14 +264,18 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
       }
     }
     const code = status === 429 ? (usageLimited ? 'usage_limit_reached' : 'upstream_rate_limited') : status === 401 ? 'upstream_unauthorized' : 'upstream_5xx';
-    return { kind: 'failover', failure: { status, code, usageLimited, passthrough: { status, headers, body } } };
+    return { kind: 'failover', failure: { accountId, status, code, usageLimited, passthrough: { status, headers, body } } };
   }
+
+  const answer = (answerStatus: number, body: Buffer) => {
+    if (job.respond) return job.respond({ status: answerStatus, headers, body, accountId });
+    res.writeHead(answerStatus, { ...headers, 'content-length': body.length });
+    res.end(body);
+  };
 
   if (status >= 400) {
     // The request itself was refused (400, 403, 404, …): another account would refuse it too.
-    const body = await readLimited(response.body, MAX_UPSTREAM_ERROR_BODY);
-    res.writeHead(status, { ...headers, 'content-length': body.length });
-    res.end(body);
+    answer(status, await readLimited(response.body, MAX_UPSTREAM_ERROR_BODY));
     return { kind: 'served', status, fault: 'client', code: `upstream_${status}` };
   }
 
@@ -281,7 +295,7 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
     });
     if (result.kind === 'retryable') {
       response.body.destroy();
-      return { kind: 'failover', failure: { status: 502, code: result.code, usageLimited: result.code === 'usage_limit_reached' } };
+      return { kind: 'failover', failure: { accountId, status: 502, code: result.code, usageLimited: result.code === 'usage_limit_reached' } };
     }
     if (result.kind === 'client_closed') return { kind: 'client_closed' };
     trace.ttfbMs = result.ttfbMs;
@@ -295,8 +309,7 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
   const json = safeJson(body);
   trace.usage = usageFromResponse(json) ?? NO_USAGE;
   if (job.onJson) await job.onJson(json, accountId);
-  res.writeHead(status, { ...headers, 'content-length': body.length });
-  res.end(body);
+  answer(status, body);
   return { kind: 'served', status, fault: null, code: null };
 }
 

@@ -134,3 +134,19 @@ describe('/v1 edges', () => {
     publishChange({ kind: 'pool', poolId: h.poolId });
   });
 });
+
+describe('/v1 files and audio', () => {
+  it('uploads a file through the Codex file protocol, lists it, and transcribes audio', async () => {
+    const { toFile } = await import('../clients/sdk');
+    const created = await client.files.create({ file: await toFile(Buffer.from('hello file'), 'notes.txt'), purpose: 'user_data' });
+    expect(created).toMatchObject({ object: 'file', filename: 'notes.txt', bytes: 10, purpose: 'user_data', status: 'processed' });
+    expect(h.upstream.file(created.id)).toBeDefined();
+    const listed = [];
+    for await (const file of client.files.list()) listed.push(file.id);
+    expect(listed).toContain(created.id);
+    expect((await client.files.retrieve(created.id)).id).toBe(created.id);
+
+    const transcription = await client.audio.transcriptions.create({ file: await toFile(Buffer.from('RIFF....WAVE'), 'a.wav'), model: 'gpt-4o-transcribe' });
+    expect(typeof transcription.text).toBe('string');
+  });
+});
