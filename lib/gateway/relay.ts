@@ -37,10 +37,11 @@ export interface StreamSink {
 /** Raw SSE bytes to the client, with backpressure. */
 export function passthroughSink(res: ServerResponse): StreamSink {
   return {
+    // The head is not flushed alone: it leaves with the first events, in one packet.
     commit(status, headers) {
       res.writeHead(status, { ...headers, 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
-      res.flushHeaders();
     },
+
     async write(chunk) {
       if (!res.write(chunk)) await once(res, 'drain');
     },
@@ -87,8 +88,9 @@ export async function relaySse(options: {
     committed = true;
     sink.commit(options.status, options.headers);
     ttfbMs = clock() - started;
-    for (const { chunk, events } of held) await sink.write(chunk, events);
-    held.length = 0;
+    // The held-back preamble and the first output leave in one write (and, with the head, one packet).
+    const burst = held.splice(0);
+    await sink.write(Buffer.concat(burst.map((h) => h.chunk)), burst.flatMap((h) => h.events));
   };
 
   const inspect = (event: SseEvent): 'output' | 'preamble' | 'retryable_failure' => {
