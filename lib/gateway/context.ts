@@ -1,6 +1,6 @@
 import type { Runtime } from '../runtime';
 import { DEFAULT_HEALTH_SETTINGS, RoutingHealth, type HealthSettings } from '../routing';
-import { UpstreamClient, DEFAULT_UPSTREAM_TIMEOUTS, type UpstreamTimeouts } from '../upstream/client';
+import { UpstreamClient, type UpstreamTimeouts } from '../upstream/client';
 import { clientIdentity, identityHeaders, type ClientIdentity } from '../upstream/headers';
 import { getSettings, type InstanceSettings } from '../settings';
 import { onChange } from '../events';
@@ -35,6 +35,8 @@ export type GatewayContext = {
   identity: ClientIdentity;
   allowlist: BlockList | null;
   sseKeepaliveMs: number;
+  /** Per-request upstream timeouts; the connect timeout is fixed when the pools are made. */
+  timeouts: UpstreamTimeouts;
   bodyLimits: BodyLimits;
   client: UpstreamClient;
   keys: KeyAuthenticator;
@@ -58,7 +60,7 @@ export function createGatewayContext(runtime: Runtime, options: GatewayOptions =
   const { db, log, config } = runtime;
   const settings = getSettings();
   const identity = clientIdentity(settings.codexClientVersion);
-  const client = new UpstreamClient(options.timeouts ?? DEFAULT_UPSTREAM_TIMEOUTS);
+  const client = new UpstreamClient(options.timeouts ?? timeoutsFromSettings(settings));
   const pools = new PoolRegistry(db, log);
   const health = new RoutingHealth(options.health ?? healthFromSettings(settings));
   const credentials = new CredentialStore(db, runtime.keys.box, pools, health, client, {
@@ -87,6 +89,7 @@ export function createGatewayContext(runtime: Runtime, options: GatewayOptions =
     context.identity = clientIdentity(next.codexClientVersion);
     context.allowlist = next.ipAllowlist.length ? addressList(next.ipAllowlist) : null;
     context.sseKeepaliveMs = next.sseKeepaliveMs;
+    context.timeouts = options.timeouts ?? timeoutsFromSettings(next);
     if (!options.health) health.settings = healthFromSettings(next);
   };
   const unsubscribe = onChange((event) => {
@@ -99,6 +102,7 @@ export function createGatewayContext(runtime: Runtime, options: GatewayOptions =
     identity,
     allowlist: null,
     sseKeepaliveMs: settings.sseKeepaliveMs,
+    timeouts: options.timeouts ?? timeoutsFromSettings(settings),
     client,
     pools,
     credentials,
@@ -126,6 +130,10 @@ export function createGatewayContext(runtime: Runtime, options: GatewayOptions =
   };
   applySettings(settings);
   return context;
+}
+
+function timeoutsFromSettings(settings: InstanceSettings): UpstreamTimeouts {
+  return { connectMs: settings.upstreamConnectTimeoutMs, headersMs: settings.upstreamHeadersTimeoutMs, bodyIdleMs: settings.upstreamBodyIdleTimeoutMs };
 }
 
 function healthFromSettings(settings: InstanceSettings): HealthSettings {

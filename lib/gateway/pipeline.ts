@@ -228,6 +228,8 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
       },
       body: job.body,
       signal: exchange.signal,
+      headersTimeout: ctx.timeouts.headersMs,
+      bodyTimeout: ctx.timeouts.bodyIdleMs,
     });
 
   let response: Dispatcher.ResponseData;
@@ -282,7 +284,7 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
   if (contentType.includes('text/event-stream')) {
     const result = await relaySse({
       body: response.body,
-      sink: job.sink ?? passthroughSink(res),
+      sink: job.sink ?? passthroughSink(res, ctx.sseKeepaliveMs),
       status,
       headers,
       started: trace.started,

@@ -34,18 +34,31 @@ export interface StreamSink {
   finish(error: { code: string } | null): void;
 }
 
-/** Raw SSE bytes to the client, with backpressure. */
-export function passthroughSink(res: ServerResponse): StreamSink {
+/**
+ * Raw SSE bytes to the client, with backpressure. While the upstream is quiet (a long tool call,
+ * a slow model), a comment line every `keepaliveMs` keeps proxies and clients from timing out.
+ */
+export function passthroughSink(res: ServerResponse, keepaliveMs: number): StreamSink {
+  let lastWrite = 0;
+  let keepalive: NodeJS.Timeout | undefined;
   return {
     // The head is not flushed alone: it leaves with the first events, in one packet.
     commit(status, headers) {
       res.writeHead(status, { ...headers, 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+      lastWrite = Date.now();
+      if (keepaliveMs > 0) {
+        res.once('close', () => clearInterval(keepalive));
+        keepalive = setInterval(() => {
+          if (Date.now() - lastWrite >= keepaliveMs) res.write(': keepalive\n\n');
+        }, keepaliveMs).unref();
+      }
     },
-
     async write(chunk) {
+      lastWrite = Date.now();
       if (!res.write(chunk)) await once(res, 'drain');
     },
     finish() {
+      clearInterval(keepalive);
       res.end();
     },
   };

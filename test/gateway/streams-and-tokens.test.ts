@@ -48,6 +48,25 @@ describe('streams', () => {
     expect(row).toMatchObject({ attemptCount: 1, errorClass: 'account' });
   });
 
+  it('keeps a quiet stream alive with SSE comments', async () => {
+    h = await startHarness({ accounts: ['acct-a'] });
+    await warmAccounts(h);
+    h.gateway.context.sseKeepaliveMs = 50;
+    h.upstream.account('acct-a').failNext(1, { hangAfterEvents: 6 });
+    const controller = new AbortController();
+    const response = await fetch(`${h.url}/backend-api/codex/responses`, {
+      method: 'POST',
+      signal: controller.signal,
+      headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-5.5', stream: true, input: [] }),
+    });
+    const reader = response.body!.getReader();
+    let text = '';
+    while (!text.includes(': keepalive')) text += new TextDecoder().decode((await reader.read()).value);
+    expect(text).toContain('response.output_text.delta');
+    controller.abort();
+  });
+
   it('aborts the upstream request when the client disconnects, and still logs the row', async () => {
     h = await startHarness({ accounts: ['acct-a'] });
     await warmAccounts(h);
