@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Database } from '../db';
 import { AppError } from '../errors';
+import { parseJsonOrNull } from '../json';
 import { readBody } from '../http/body';
 import type { GatewayContext } from './context';
 import { admitKey } from './admission';
@@ -82,7 +83,7 @@ export function handleFileCreate(ctx: GatewayContext, req: IncomingMessage, res:
   return runExchange(ctx, req, res, { path: '/backend-api/files', transport: 'http' }, async (exchange) => {
     const { key, pool } = await admitKey(ctx, req, exchange.trace);
     const raw = await readBody(req, 64 * 1024);
-    const parsed = fileCreateSchema.safeParse(safeParse(raw));
+    const parsed = fileCreateSchema.safeParse(parseJsonOrNull(raw));
     if (!parsed.success) throw new AppError('invalid_request', 'expected {"file_name","file_size","use_case"}');
     return dispatch(ctx, exchange, {
       key,
@@ -148,12 +149,4 @@ export function handleTranscribe(ctx: GatewayContext, req: IncomingMessage, res:
       continuity: {},
     });
   });
-}
-
-function safeParse(raw: Buffer): unknown {
-  try {
-    return JSON.parse(raw.toString('utf8'));
-  } catch {
-    return null;
-  }
 }

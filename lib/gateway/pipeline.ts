@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { AppError } from '../errors';
+import { parseJsonOrNull } from '../json';
 import { hashContinuityKey, pickContinuityHeader, planRoute, type FaultClass, type RouteClass } from '../routing';
 import { accountHeaders, forwardedClientHeaders, identityHeaders } from '../upstream/headers';
 import { parseRateLimitHeaders, parseUsageLimitBody } from '../upstream/quota-evidence';
@@ -258,7 +259,7 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
     const body = await readLimited(response.body, MAX_UPSTREAM_ERROR_BODY);
     let usageLimited = false;
     if (status === 429) {
-      const limit = parseUsageLimitBody(safeJson(body), now);
+      const limit = parseUsageLimitBody(parseJsonOrNull(body), now);
       if (limit) {
         usageLimited = true;
         const resetAt = limit.resetsAt ?? latestExhaustedReset(ctx, accountId);
@@ -308,7 +309,7 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
 
   const body = await readLimited(response.body, MAX_UPSTREAM_JSON_BODY);
   trace.ttfbMs = ctx.clock() - trace.started;
-  const json = safeJson(body);
+  const json = parseJsonOrNull(body);
   trace.usage = usageFromResponse(json) ?? NO_USAGE;
   if (job.onJson) await job.onJson(json, accountId);
   answer(status, body);
@@ -335,10 +336,3 @@ async function readLimited(body: Dispatcher.ResponseData['body'], limit: number)
   return Buffer.concat(chunks);
 }
 
-function safeJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch {
-    return null;
-  }
-}

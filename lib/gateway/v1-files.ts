@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { AppError } from '../errors';
+import { parseJsonOrNull } from '../json';
 import { readBody } from '../http/body';
 import type { GatewayContext } from './context';
 import { admitKey } from './admission';
@@ -26,13 +27,6 @@ async function call(ctx: GatewayContext, exchange: Exchange, job: Omit<UpstreamJ
   return answer;
 }
 
-function json(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch {
-    return null;
-  }
-}
 
 /** Multipart parsing by the platform's own Request (undici): no extra parser to trust. */
 async function readForm(req: IncomingMessage, limit: number): Promise<FormData> {
@@ -85,7 +79,7 @@ export function handleV1FileCreate(ctx: GatewayContext, req: IncomingMessage, re
       body: Buffer.from(JSON.stringify({ file_name: fileName, file_size: bytes.length, use_case: 'codex' })),
       continuity: {},
     });
-    const parsed = createdSchema.safeParse(json(created.body));
+    const parsed = createdSchema.safeParse(parseJsonOrNull(created.body));
     if (!parsed.success) throw new AppError('invalid_upstream_response', 'the upstream file answer was not understood', 502);
     await uploadBytes(ctx, parsed.data.upload_url, bytes);
     await ctx.files.record(pool.id, key.id, parsed.data.file_id, created.accountId, fileName, bytes.length, ctx.clock());
@@ -128,7 +122,7 @@ async function finalize(ctx: GatewayContext, exchange: Exchange, key: Authentica
       continuity: { filePinAccountId: accountId },
       singleAccount: true,
     });
-    const status = (json(answer.body) as { status?: unknown } | null)?.status;
+    const status = (parseJsonOrNull(answer.body) as { status?: unknown } | null)?.status;
     if (status === 'success') return ctx.files.markUploaded(pool.id, fileId);
     if (status !== 'retry') throw new AppError('upstream_request_failed', `file finalisation failed (${String(status)})`, 502);
     await new Promise((resolve) => setTimeout(resolve, 200 * (attempt + 1)));
@@ -171,7 +165,7 @@ export function handleV1Transcription(ctx: GatewayContext, req: IncomingMessage,
       routeClass: 'file',
       continuity: {},
     });
-    const text = (json(answer.body) as { text?: unknown } | null)?.text;
+    const text = (parseJsonOrNull(answer.body) as { text?: unknown } | null)?.text;
     if (typeof text !== 'string') throw new AppError('invalid_upstream_response', 'the transcription answer was not understood', 502);
     sendJson(res, 200, { text });
     return { status: 200, fault: null, code: null };

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer, type RawData } from 'ws';
 import { AppError } from '../errors';
+import { parseJsonOrNull } from '../json';
 import { onChange } from '../events';
 import { hashContinuityKey, pickContinuityHeader, planRoute } from '../routing';
 import { accountHeaders, forwardedClientHeaders, identityHeaders } from '../upstream/headers';
@@ -298,7 +299,7 @@ class ClientSession {
     if (outcome.ok) return { ok: true, socket };
     socket.terminate();
     if (outcome.status === 401 && rejectedToken === undefined) return this.openUpstream(accountId, token);
-    const limit = outcome.status === 429 ? parseUsageLimitBody(safeJson(outcome.body), this.ctx.clock()) : null;
+    const limit = outcome.status === 429 ? parseUsageLimitBody(parseJsonOrNull(outcome.body), this.ctx.clock()) : null;
     return { ok: false, status: outcome.status, code: outcome.status === 429 ? 'upstream_rate_limited' : `upstream_${outcome.status}`, resetAt: limit?.resetsAt ?? null };
   }
 
@@ -319,7 +320,7 @@ class ClientSession {
     const type = /"type"\s*:\s*"([^"]+)"/.exec(text.length > 256 ? text.slice(0, 256) : text)?.[1];
     const accountId = this.accountId!;
     if (type === 'codex.rate_limits') {
-      const parsed = parseRateLimitEvent(safeJson(text), this.ctx.clock());
+      const parsed = parseRateLimitEvent(parseJsonOrNull(text), this.ctx.clock());
       if (parsed) this.ctx.pools.recordWindows(accountId, parsed.windows, 'rate_limit_event');
     }
     if (!turn) {
@@ -327,11 +328,11 @@ class ClientSession {
       return;
     }
     if (type === 'response.created') {
-      const id = (safeJson(text) as { response?: { id?: unknown } } | null)?.response?.id;
+      const id = (parseJsonOrNull(text) as { response?: { id?: unknown } } | null)?.response?.id;
       if (typeof id === 'string') this.ctx.affinity.set(this.pool.id, 'response', hashContinuityKey(this.pool.id, 'response', id), accountId);
     }
     if (type === 'error') {
-      const payload = safeJson(text) as { status?: unknown; error?: { code?: unknown; type?: unknown } } | null;
+      const payload = parseJsonOrNull(text) as { status?: unknown; error?: { code?: unknown; type?: unknown } } | null;
       const status = typeof payload?.status === 'number' ? payload.status : 500;
       const code = String(payload?.error?.code ?? payload?.error?.type ?? 'upstream_error');
       if (status === 429) {
@@ -344,7 +345,7 @@ class ClientSession {
     }
     this.forwardTurn(text, type === undefined || !PREAMBLE.has(type));
     if (type === 'response.completed' || type === 'response.failed' || type === 'response.incomplete') {
-      const response = (safeJson(text) as { response?: unknown } | null)?.response;
+      const response = (parseJsonOrNull(text) as { response?: unknown } | null)?.response;
       const usage = usageFromResponse(response);
       if (usage) turn.trace.usage = usage;
       if (type === 'response.completed') this.finishTurn(200, null, null);
@@ -437,12 +438,4 @@ function rejectUpgrade(socket: Duplex, error: AppError) {
 function headerValue(value: string | string[] | undefined): string | undefined {
   const first = Array.isArray(value) ? value[0] : value;
   return first && first.trim() ? first.trim() : undefined;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
 }

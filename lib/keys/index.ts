@@ -20,15 +20,11 @@ export const newKeySchema = z.object({
   name: z.string().trim().min(1).max(80).optional(),
 });
 
+/** `key create` for automation: a key with no limits in a Pool named by name. */
 export async function createApiKey(db: Database, hashKey: Buffer, input: z.infer<typeof newKeySchema>) {
   const { pool: poolName, name } = newKeySchema.parse(input);
   const pool = await findPoolByName(db, poolName);
-  const prefix = `${KEY_PREFIX}${randomBytes(6).toString('hex')}`;
-  const key = `${prefix}_${randomBytes(32).toString('base64url')}`;
-  const row = await db.prisma.apiKey.create({
-    data: { poolId: pool.id, name: name ?? 'default', prefix, keyHash: keyedHash(hashKey, key), allowedModels: [] },
-  });
-  return { id: row.id, key, prefix, poolId: pool.id, name: row.name };
+  return createPoolApiKey(db, hashKey, pool.id, { name: name ?? 'default' });
 }
 
 export async function listApiKeys(db: Database) {
