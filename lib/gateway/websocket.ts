@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer, type RawData } from 'ws';
 import { AppError } from '../errors';
 import { parseJsonOrNull } from '../json';
+import { toBackendFromResponses } from '../openai-compat';
 import { onChange } from '../events';
 import { hashContinuityKey, pickContinuityHeader, planRoute } from '../routing';
 import { accountHeaders, forwardedClientHeaders, identityHeaders } from '../upstream/headers';
@@ -182,7 +183,7 @@ class ClientSession {
     this.touch();
     if (isBinary) return this.close(1003, 'binary frames are not supported');
     const text = data.toString();
-    let frame: { type?: unknown; model?: unknown; previous_response_id?: unknown };
+    let frame: Record<string, unknown> & { type?: unknown; model?: unknown; previous_response_id?: unknown };
     try {
       frame = JSON.parse(text) as typeof frame;
     } catch {
@@ -194,7 +195,18 @@ class ClientSession {
       return;
     }
     if (this.turn) return this.sendError(new AppError('turn_in_progress', 'a response is already in progress on this socket', 409));
-    void this.startTurn(text, typeof frame.model === 'string' ? frame.model : '', typeof frame.previous_response_id === 'string');
+    let backendFrame: string;
+    try {
+      backendFrame = this.publicSurface ? publicFrameToBackend(frame) : text;
+    } catch (error) {
+      return this.sendError(toAppError(error));
+    }
+    void this.startTurn(backendFrame, typeof frame.model === 'string' ? frame.model : '', typeof frame.previous_response_id === 'string');
+  }
+
+  /** `/v1/responses` speaks the public Responses shape; `/backend-api` speaks Codex's own. */
+  private get publicSurface(): boolean {
+    return this.route.startsWith('/v1/');
   }
 
   private async startTurn(frame: string, model: string, chained: boolean) {
@@ -323,6 +335,8 @@ class ClientSession {
       const parsed = parseRateLimitEvent(parseJsonOrNull(text), this.ctx.clock());
       if (parsed) this.ctx.pools.recordWindows(accountId, parsed.windows, 'rate_limit_event');
     }
+    // Codex-only events mean nothing to public clients.
+    if (this.publicSurface && type?.startsWith('codex.')) return;
     if (!turn) {
       this.forward(text);
       return;
@@ -425,6 +439,16 @@ class ClientSession {
     turn.trace.finish(status, fault, code);
     void this.ctx.limits.recordTokens(this.key, turn.trace.usage.inputTokens + turn.trace.usage.outputTokens, this.ctx.clock()).catch(() => undefined);
   }
+}
+
+/**
+ * A public `response.create` frame in the backend's shape (instructions lifted, `store:false`).
+ * `previous_response_id` is kept: over one socket it chains to state that socket's upstream holds.
+ */
+function publicFrameToBackend(frame: Record<string, unknown>): string {
+  const { type: _type, previous_response_id: previous, ...body } = frame;
+  const { payload } = toBackendFromResponses(body);
+  return JSON.stringify({ type: 'response.create', ...payload, ...(typeof previous === 'string' ? { previous_response_id: previous } : {}) });
 }
 
 function rejectUpgrade(socket: Duplex, error: AppError) {

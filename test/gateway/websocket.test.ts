@@ -131,3 +131,26 @@ describe('Responses websocket', () => {
     expect(status).toBe(401);
   });
 });
+
+describe('/v1/responses websocket', () => {
+  it('takes public response.create frames, chains on the socket and hides Codex-only events', async () => {
+    h = await startHarness({ accounts: ['acct-a'] });
+    const socket = new WebSocket(`${h.url.replace('http', 'ws')}/v1/responses`, { headers: { authorization: `Bearer ${h.key}` } });
+    const frames: Frame[] = [];
+    socket.on('message', (data) => frames.push(JSON.parse(data.toString()) as Frame));
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    const until = async (count: number) => {
+      for (let i = 0; i < 200 && frames.filter((f) => f.type === 'response.completed' || f.type === 'error').length < count; i++) await new Promise((r) => setTimeout(r, 10));
+    };
+    socket.send(JSON.stringify({ type: 'response.create', model: 'gpt-5.5', input: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hi' }] }));
+    await until(1);
+    expect(text(frames)).toBe('hi from acct-a');
+    expect(frames.some((f) => f.type.startsWith('codex.'))).toBe(false);
+    socket.send(JSON.stringify({ type: 'response.create', model: 'gpt-5.5', previous_response_id: responseId(frames), input: 'again' }));
+    await until(2);
+    expect(frames.filter((f) => f.type === 'response.completed')).toHaveLength(2);
+    const upstreamFrame = h.upstream.requests.filter((r) => r.kind === 'ws-message')[0]!;
+    expect(upstreamFrame.body).toMatchObject({ instructions: 'be brief', store: false });
+    socket.close();
+  });
+});
