@@ -99,6 +99,11 @@ async function main() {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
+// A stray rejection is a bug to log, not a reason to drop every open stream.
+process.on('unhandledRejection', (reason) => {
+  process.stderr.write(`codex-pooler: unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}\n`);
+});
+
 main().catch((error: unknown) => {
   if (error instanceof ConfigError) {
     process.stderr.write(`codex-pooler: ${error.message}\n`);

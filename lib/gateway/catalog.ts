@@ -4,6 +4,7 @@ import type { UpstreamAccess } from './context';
 import type { ModelInfo } from './pool-state';
 
 const SYNC_INTERVAL_MS = 30 * 60_000;
+const ENSURE_INTERVAL_MS = 60_000;
 const modelsResponseSchema = z.object({ models: z.array(z.object({ slug: z.string().min(1) }).passthrough()) });
 
 /**
@@ -28,16 +29,22 @@ export class CatalogSync {
 
   /** Syncs when the Pool has accounts that were never synced (new Pool, newly imported account). */
   async ensure(poolId: string): Promise<void> {
-    const pool = await this.access.pools.get(poolId);
+    // At most once a minute per Pool: an account whose /models keeps failing must not make every
+    // request sync again.
+    if (this.access.clock() - (this.lastSync.get(poolId) ?? 0) < ENSURE_INTERVAL_MS) return;
+    const pool = await this.access.pools.get(poolId).catch(() => null);
     if (!pool) return;
     const unsynced = [...pool.accounts.values()].some((a) => a.snapshot.models.length === 0 && a.snapshot.status === 'active');
     if (unsynced || pool.catalog.models.length === 0) await this.sync(poolId);
   }
 
+  /** Never rejects: a failed sync is logged and the previous catalog stays. */
   sync(poolId: string): Promise<void> {
     let pending = this.inFlight.get(poolId);
     if (!pending) {
-      pending = this.run(poolId).finally(() => this.inFlight.delete(poolId));
+      pending = this.run(poolId)
+        .catch((err: unknown) => this.access.runtime.log.warn({ err, poolId }, 'model catalog sync failed'))
+        .finally(() => this.inFlight.delete(poolId));
       this.inFlight.set(poolId, pending);
     }
     return pending;

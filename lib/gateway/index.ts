@@ -139,6 +139,9 @@ export function createGateway(runtime: Runtime, options: GatewayOptions = {}): G
       }
     },
     upgrade: (req, socket, head, pathname) => {
+      // Node drops the socket's error listener before 'upgrade': without one, a client reset while
+      // the key is looked up would be an unhandled error.
+      socket.on('error', () => socket.destroy());
       if (context.allowlist && !contains(context.allowlist, resolveClientIp(req, trustedProxyList(getSettings().trustedProxies)))) {
         socket.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
         return;

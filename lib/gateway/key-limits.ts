@@ -37,14 +37,16 @@ export class KeyLimiter {
     }
   }
 
-  /** Counts a finished request's tokens against the key's day and week limits. */
+  /** Counts a finished request's tokens against the key's day and week limits; never throws. */
   async recordTokens(key: AuthenticatedKey, tokens: number, now: number): Promise<void> {
     if (tokens <= 0 || (key.tokensPerDay === null && key.tokensPerWeek === null)) return;
-    await this.db.sql(
+    await this.db
+      .sql(
       `INSERT INTO "ApiKeyUsageBucket" ("apiKeyId", "bucketStart", "requests", "tokens") VALUES ($1, $2, 0, $3)
        ON CONFLICT ("apiKeyId", "bucketStart") DO UPDATE SET "tokens" = "ApiKeyUsageBucket"."tokens" + EXCLUDED."tokens"`,
-      [key.id, new Date(now - (now % MINUTE_MS)), tokens],
-    );
+        [key.id, new Date(now - (now % MINUTE_MS)), tokens],
+      )
+      .catch(() => undefined);
   }
 
   private async tokensSince(apiKeyId: string, since: number): Promise<number> {

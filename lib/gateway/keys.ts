@@ -26,6 +26,8 @@ type CachedKey = {
 const POSITIVE_TTL_MS = 60_000;
 const NEGATIVE_TTL_MS = 5_000;
 const LAST_USED_DEBOUNCE_MS = 60_000;
+/** Prefixes are chosen by callers, so the cache is bounded (oldest entries go first). */
+const MAX_CACHED_PREFIXES = 50_000;
 
 const missing = () => new AppError('api_key_missing', 'a valid Pool API key is required', 401);
 
@@ -84,7 +86,7 @@ export class KeyAuthenticator {
     }
     const row = await this.db.prisma.apiKey.findUnique({ where: { prefix }, include: { pool: { select: { status: true } } } });
     if (!row) {
-      this.cache.set(prefix, { absentUntil: now + NEGATIVE_TTL_MS });
+      this.remember(prefix, { absentUntil: now + NEGATIVE_TTL_MS });
       return null;
     }
     const entry: CachedKey = {
@@ -103,8 +105,14 @@ export class KeyAuthenticator {
       poolActive: row.pool.status === 'active',
       loadedAt: now,
     };
-    this.cache.set(prefix, entry);
+    this.remember(prefix, entry);
     return entry;
+  }
+
+  private remember(prefix: string, entry: CachedKey | { absentUntil: number }) {
+    this.cache.delete(prefix);
+    if (this.cache.size >= MAX_CACHED_PREFIXES) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(prefix, entry);
   }
 
   /** last_used_at is written at most once a minute per key, off the request path. */

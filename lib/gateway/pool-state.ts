@@ -50,7 +50,9 @@ export class PoolRegistry {
     private readonly log: Logger,
   ) {
     this.unsubscribe = onChange((event) => {
-      if (event.kind === 'pool' || event.kind === 'account') void this.reload(event.poolId);
+      if (event.kind === 'pool' || event.kind === 'account') {
+        this.reload(event.poolId).catch((err: unknown) => this.log.warn({ err }, 'pool reload failed'));
+      }
     });
     this.timers.push(setInterval(() => void this.reloadAll(), RELOAD_INTERVAL_MS).unref());
     this.timers.push(setInterval(() => void this.flushWindows(), WRITE_BEHIND_MS).unref());

@@ -1,4 +1,4 @@
-import { once } from 'node:events';
+import { writeWithBackpressure } from '../http/drain';
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { SseParser, type SseEvent } from '../upstream/sse';
@@ -55,7 +55,7 @@ export function passthroughSink(res: ServerResponse, keepaliveMs: number): Strea
     },
     async write(chunk) {
       lastWrite = Date.now();
-      if (!res.write(chunk)) await once(res, 'drain');
+      await writeWithBackpressure(res, chunk);
     },
     finish() {
       clearInterval(keepalive);

@@ -1,4 +1,4 @@
-import { once } from 'node:events';
+import { writeWithBackpressure } from '../http/drain';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppError } from '../errors';
 import {
@@ -63,8 +63,7 @@ function sseWriter(res: ServerResponse) {
       res.flushHeaders();
     },
     async data(payload: unknown, event?: string) {
-      const line = `${event ? `event: ${event}\n` : ''}data: ${typeof payload === 'string' ? payload : JSON.stringify(payload)}\n\n`;
-      if (!res.write(line)) await once(res, 'drain');
+      await writeWithBackpressure(res, `${event ? `event: ${event}\n` : ''}data: ${typeof payload === 'string' ? payload : JSON.stringify(payload)}\n\n`);
     },
   };
 }

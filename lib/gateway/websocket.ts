@@ -44,7 +44,9 @@ export class WebSocketBridge {
     // A paused or revoked key ends its sockets at once (1008, policy violation).
     this.unsubscribe = onChange((event) => {
       if (event.kind !== 'api_key' && event.kind !== 'pool') return;
-      for (const session of this.sessions) if (event.kind === 'pool' || session.key.prefix === event.prefix) void session.recheckKey();
+      for (const session of this.sessions) {
+        if (event.kind === 'pool' || session.key.prefix === event.prefix) session.recheckKey().catch(() => session.close(1011, 'key check failed'));
+      }
     });
   }
 

@@ -2,7 +2,8 @@ import { BlockList, isIP } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 
 /** Set by server.ts on every request (any client-sent value is overwritten): the caller's address. */
-export const CLIENT_IP_HEADER = 'x-codex-pooler-client-ip';
+// Deliberately outside the x-codex-*/x-openai-* families that are forwarded upstream.
+export const CLIENT_IP_HEADER = 'x-pooler-client-ip';
 
 /** An IP/CIDR list as node's BlockList, which matches IPv4, IPv6 and ranges. */
 export function addressList(entries: readonly string[]): BlockList {
