@@ -14,6 +14,12 @@ export type Database = {
   prisma: PrismaClient;
   /** Raw SQL outside Prisma: advisory locks, counters that must be atomic across processes. */
   sql: <T>(text: string, params?: unknown[]) => Promise<T[]>;
+  /**
+   * Runs `fn` while holding a PostgreSQL session advisory lock on its own connection, so other
+   * processes wait but this process's other queries do not (no transaction spans `fn`'s network
+   * calls). The embedded database has one process, whose own single-flight is enough.
+   */
+  withAdvisoryLock: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
   ping: () => Promise<boolean>;
   close: () => Promise<void>;
 };
@@ -43,6 +49,19 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       kind: 'postgres',
       prisma,
       sql: async (text, params) => (await pool.query(text, params)).rows,
+      withAdvisoryLock: async (name, fn) => {
+        const client = await pool.connect();
+        try {
+          await client.query('SELECT pg_advisory_lock(hashtext($1))', [name]);
+          try {
+            return await fn();
+          } finally {
+            await client.query('SELECT pg_advisory_unlock(hashtext($1))', [name]);
+          }
+        } finally {
+          client.release();
+        }
+      },
       ping: async () => pingWithin(pool.query('SELECT 1')),
       close: async () => {
         await prisma.$disconnect();
@@ -65,6 +84,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     kind: 'pglite',
     prisma,
     sql: async (text, params) => (await lite.query(text, params)).rows as never,
+    withAdvisoryLock: (_name, fn) => fn(),
     ping: async () => pingWithin(lite.query('SELECT 1')),
     close: async () => {
       await prisma.$disconnect();

@@ -59,38 +59,39 @@ export class CredentialStore {
 
   private async refreshLocked(accountId: string, reason: 'proactive_expiry' | 'unauthorized_recovery', staleCipher: string): Promise<string> {
     const account = this.mustGet(accountId);
-    const outcome = await this.db.prisma.$transaction(
-      async (tx) => {
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`token-refresh:${accountId}`}))`;
-        const row = await tx.upstreamAccount.findUnique({ where: { id: accountId } });
-        if (!row) return { kind: 'gone' as const };
-        if (row.accessTokenCipher !== staleCipher) return { kind: 'refreshed_elsewhere' as const, row };
-        const refreshToken = this.open(account, row.refreshTokenCipher, 'refresh');
-        const result = await refreshAccessToken(this.client, this.options.authBaseUrl, refreshToken, reason, this.options.identity());
-        if (!result.ok) {
-          if (result.permanent) await tx.upstreamAccount.update({ where: { id: accountId }, data: { status: 'reauth_required', lastErrorCode: result.code } });
-          return { kind: 'failed' as const, permanent: result.permanent, code: result.code };
-        }
-        const now = this.options.clock();
-        const seal = (value: string, kind: TokenKind) => this.box.seal(value, tokenAad(row.chatgptAccountId, row.chatgptUserId, kind)).ciphertext;
-        const accessToken = result.tokens.access_token!;
-        const expiresAt = accessTokenExpiry(accessToken) ?? (result.tokens.expires_in ? new Date(now + result.tokens.expires_in * 1000) : null);
-        const updated = await tx.upstreamAccount.update({
-          where: { id: accountId },
-          data: {
-            accessTokenCipher: seal(accessToken, 'access'),
-            ...(result.tokens.refresh_token ? { refreshTokenCipher: seal(result.tokens.refresh_token, 'refresh') } : {}),
-            ...(result.tokens.id_token ? { idTokenCipher: seal(result.tokens.id_token, 'id') } : {}),
-            tokenKeyVersion: this.box.currentVersion,
-            tokenExpiresAt: expiresAt,
-            lastRefreshAt: new Date(now),
-            lastErrorCode: null,
-          },
-        });
-        return { kind: 'refreshed' as const, row: updated };
-      },
-      { timeout: 45_000, maxWait: 45_000 },
-    );
+    const { prisma } = this.db;
+    const outcome = await this.db.withAdvisoryLock(`token-refresh:${accountId}`, async () => {
+      const row = await prisma.upstreamAccount.findUnique({ where: { id: accountId } });
+      if (!row) return { kind: 'gone' as const };
+      if (row.accessTokenCipher !== staleCipher) return { kind: 'refreshed_elsewhere' as const, row };
+      const refreshToken = this.box.open(
+        { ciphertext: row.refreshTokenCipher, keyVersion: row.tokenKeyVersion },
+        tokenAad(row.chatgptAccountId, row.chatgptUserId, 'refresh'),
+      );
+      const result = await refreshAccessToken(this.client, this.options.authBaseUrl, refreshToken, reason, this.options.identity());
+      if (!result.ok) {
+        if (result.permanent) await prisma.upstreamAccount.update({ where: { id: accountId }, data: { status: 'reauth_required', lastErrorCode: result.code } });
+        return { kind: 'failed' as const, permanent: result.permanent, code: result.code };
+      }
+      const now = this.options.clock();
+      const seal = (value: string, kind: TokenKind) => this.box.seal(value, tokenAad(row.chatgptAccountId, row.chatgptUserId, kind)).ciphertext;
+      const accessToken = result.tokens.access_token!;
+      const expiresAt = accessTokenExpiry(accessToken) ?? (result.tokens.expires_in ? new Date(now + result.tokens.expires_in * 1000) : null);
+      // The rotated refresh token is saved at once: losing it would force a new sign-in.
+      const updated = await prisma.upstreamAccount.update({
+        where: { id: accountId },
+        data: {
+          accessTokenCipher: seal(accessToken, 'access'),
+          ...(result.tokens.refresh_token ? { refreshTokenCipher: seal(result.tokens.refresh_token, 'refresh') } : {}),
+          ...(result.tokens.id_token ? { idTokenCipher: seal(result.tokens.id_token, 'id') } : {}),
+          tokenKeyVersion: this.box.currentVersion,
+          tokenExpiresAt: expiresAt,
+          lastRefreshAt: new Date(now),
+          lastErrorCode: null,
+        },
+      });
+      return { kind: 'refreshed' as const, row: updated };
+    });
 
     if (outcome.kind === 'gone') throw new AppError('account_unavailable', 'the upstream account no longer exists', 503);
     if (outcome.kind === 'failed') {
@@ -109,6 +110,7 @@ export class CredentialStore {
     }
     this.failures.delete(accountId);
     const { row } = outcome;
+    this.plaintext.delete(staleCipher);
     this.registry.updateAccount(accountId, {
       accessTokenCipher: row.accessTokenCipher,
       refreshTokenCipher: row.refreshTokenCipher,
@@ -126,7 +128,7 @@ export class CredentialStore {
       tokenAad(account.chatgptAccountId, account.chatgptUserId, kind),
     );
     if (kind === 'access') {
-      // Only access tokens are kept decrypted, and only the current one per account.
+      // Only access tokens are kept decrypted; a refresh drops the one it replaces.
       if (this.plaintext.size > 10_000) this.plaintext.clear();
       this.plaintext.set(ciphertext, value);
     }

@@ -93,8 +93,8 @@ describe('streams', () => {
 });
 
 describe('tokens', () => {
-  it('refreshes an expired token once while 20 concurrent requests wait', async () => {
-    h = await startHarness({ accounts: ['acct-a'] });
+  it.each(['pglite', 'postgres'] as const)('refreshes an expired token once while 20 concurrent requests wait (%s)', async (database) => {
+    h = await startHarness({ accounts: ['acct-a'], database });
     await warmAccounts(h);
     const before = h.upstream.tokenEndpointCalls();
     h.upstream.account('acct-a').expireAccessToken();
