@@ -15,6 +15,13 @@ export async function admitKey(ctx: GatewayContext, req: IncomingMessage, trace:
   return { key, pool };
 }
 
+/** For routes not bound to a model (files, transcription): the key's request limits only. */
+export async function admitModelless(ctx: GatewayContext, req: IncomingMessage, trace: RequestTrace) {
+  const admitted = await admitKey(ctx, req, trace);
+  await ctx.limits.admit(admitted.key, ctx.clock());
+  return admitted;
+}
+
 /** The key's model allow-list and its request/token limits, checked before any upstream call. */
 export async function enforceKeyPolicy(ctx: GatewayContext, key: AuthenticatedKey, model: string): Promise<void> {
   if (key.allowedModels.length > 0 && !key.allowedModels.includes(model)) {

@@ -5,7 +5,7 @@ import { AppError } from '../errors';
 import { parseJsonOrNull } from '../json';
 import { readBody } from '../http/body';
 import type { GatewayContext } from './context';
-import { admitKey } from './admission';
+import { admitModelless } from './admission';
 import { dispatch } from './pipeline';
 import { runExchange } from './trace';
 
@@ -81,7 +81,7 @@ export function referencedFileIds(payload: unknown): string[] {
 /** `POST /backend-api/files`: creates the upload on one account and remembers which. */
 export function handleFileCreate(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse) {
   return runExchange(ctx, req, res, { path: '/backend-api/files', transport: 'http' }, async (exchange) => {
-    const { key, pool } = await admitKey(ctx, req, exchange.trace);
+    const { key, pool } = await admitModelless(ctx, req, exchange.trace);
     const raw = await readBody(req, 64 * 1024);
     const parsed = fileCreateSchema.safeParse(parseJsonOrNull(raw));
     if (!parsed.success) throw new AppError('invalid_request', 'expected {"file_name","file_size","use_case"}');
@@ -108,7 +108,7 @@ export function handleFileCreate(ctx: GatewayContext, req: IncomingMessage, res:
 /** `POST /backend-api/files/:id/uploaded`: finalises on the account that holds the file. */
 export function handleFileUploaded(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse, fileId: string) {
   return runExchange(ctx, req, res, { path: '/backend-api/files/uploaded', transport: 'http' }, async (exchange) => {
-    const { key, pool } = await admitKey(ctx, req, exchange.trace);
+    const { key, pool } = await admitModelless(ctx, req, exchange.trace);
     const owner = await ctx.files.owner(pool.id, fileId);
     if (!owner) throw new AppError('file_not_found', `no file ${fileId} was created through this Pool`, 404, 'file_id');
     const raw = await readBody(req, 64 * 1024);
@@ -133,7 +133,7 @@ export function handleFileUploaded(ctx: GatewayContext, req: IncomingMessage, re
 /** `POST /backend-api/transcribe`: multipart audio, size-limited, passed to one account. */
 export function handleTranscribe(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse) {
   return runExchange(ctx, req, res, { path: '/backend-api/transcribe', transport: 'http_multipart' }, async (exchange) => {
-    const { key, pool } = await admitKey(ctx, req, exchange.trace);
+    const { key, pool } = await admitModelless(ctx, req, exchange.trace);
     const contentType = req.headers['content-type'] ?? '';
     if (!contentType.startsWith('multipart/form-data')) throw new AppError('invalid_request', 'transcribe expects multipart/form-data', 415);
     const raw = await readBody(req, MAX_TRANSCRIBE_BYTES);

@@ -10,7 +10,7 @@ import { usageFromResponse, NO_USAGE } from '../usage/pricing';
 import type { GatewayContext } from './context';
 import type { AuthenticatedKey } from './keys';
 import type { PoolState } from './pool-state';
-import { passthroughSink, relaySse, type StreamSink } from './relay';
+import { isRetryableFailure, passthroughSink, relaySse, type StreamSink } from './relay';
 import type { Exchange, Outcome } from './trace';
 
 const MAX_UPSTREAM_ERROR_BODY = 1024 * 1024;
@@ -111,20 +111,24 @@ export async function dispatch(ctx: GatewayContext, exchange: Exchange, job: Ups
   const plan = job.singleAccount ? routePlan.plan.slice(0, 1) : routePlan.plan;
   const needsProbe = new Set(routePlan.needsProbe);
   let lastFailure: Failure | null = null;
-  let tried = 0;
+  // Accounts found out of quota, by a 429 or by the probe; when that is every one considered,
+  // the answer is one 429 with the earliest reset.
+  let considered = 0;
+  let usageLimited = 0;
   for (const accountId of plan) {
     if (exchange.clientGone()) return { status: 499, fault: 'client', code: 'client_closed' };
     const healthKey = { accountId, model, routeClass };
     if (ctx.health.beginAttempt(healthKey, ctx.clock()) !== 'allowed') continue;
+    considered += 1;
     if (needsProbe.has(accountId)) {
       await ctx.probe.probe(accountId);
       const exhausted = ctx.pools.account(accountId)?.snapshot.windows.some((w) => w.usedPercent >= 100 && (w.resetsAt ?? 0) > ctx.clock());
       if (exhausted) {
+        usageLimited += 1;
         ctx.health.recordFailure(healthKey, 'platform', ctx.clock());
         continue;
       }
     }
-    tried += 1;
     const attemptStarted = ctx.clock();
     const result = await attempt(ctx, exchange, job, accountId);
     if (result.kind === 'served') {
@@ -146,23 +150,30 @@ export async function dispatch(ctx: GatewayContext, exchange: Exchange, job: Ups
     }
     ctx.health.recordFailure(healthKey, 'account', ctx.clock());
     trace.attempt(accountId, result.failure.status, attemptStarted, 'account', result.failure.code, true);
+    if (result.failure.usageLimited) usageLimited += 1;
     lastFailure = result.failure;
   }
 
-  if (!lastFailure) throw new AppError('no_eligible_backend', 'no upstream account in this Pool could be tried', 503);
   const retryAfter = () => {
     const retryAt = earliestReset(ctx, pool);
     return retryAt === null ? null : { retryAt, seconds: Math.max(1, Math.ceil((retryAt - ctx.clock()) / 1000)) };
   };
-  // Every account tried used its quota up: one answer with the earliest reset in the Pool.
-  if (lastFailure.usageLimited && tried > 1) {
+  // Every account considered is out of quota: one answer with the earliest reset in the Pool
+  // (a single account's own 429 passes through below, with the same Retry-After).
+  if (considered > 0 && usageLimited === considered && (considered > 1 || !lastFailure?.passthrough)) {
     const after = retryAfter();
-    if (after) throw usageLimitError(after.seconds, after.retryAt, { quota_exhausted: tried });
+    if (after) throw usageLimitError(after.seconds, after.retryAt, { quota_exhausted: usageLimited });
   }
+  if (!lastFailure) throw new AppError('no_eligible_backend', 'no upstream account in this Pool could be tried', 503);
   if (lastFailure.passthrough) {
     const { status, headers, body } = lastFailure.passthrough;
     const after = lastFailure.usageLimited ? retryAfter() : null;
     const finalHeaders = { ...headers, ...(after ? { 'retry-after': String(after.seconds) } : {}) };
+    // A 401 that survived a token refresh is the account's problem: an SDK must not read it as
+    // "your Pool key is wrong".
+    if (status === 401) throw new AppError('upstream_unauthorized', 'the upstream account was refused; it will be re-authenticated', 502);
+    // Translated (/v1) requests always get OpenAI-shaped errors, never the backend's own body.
+    if (job.sink && !job.respond) throw upstreamError(status, body, finalHeaders);
     if (job.respond) job.respond({ status, headers: finalHeaders, body, accountId: lastFailure.accountId });
     else {
       exchange.res.writeHead(status, { ...finalHeaders, 'content-length': body.length });
@@ -171,6 +182,15 @@ export async function dispatch(ctx: GatewayContext, exchange: Exchange, job: Ups
     return { status, fault: 'account', code: lastFailure.code };
   }
   throw new AppError('upstream_request_failed', `upstream request failed: ${lastFailure.code}`, 502);
+}
+
+/** An upstream error answer as an AppError, keeping its code and message when it has them. */
+function upstreamError(status: number, body: Buffer, headers: Record<string, string>): AppError {
+  const error = (parseJsonOrNull(body) as { error?: { code?: unknown; type?: unknown; message?: unknown } } | null)?.error;
+  const code = typeof error?.code === 'string' ? error.code : typeof error?.type === 'string' ? error.type : `upstream_${status}`;
+  const message = typeof error?.message === 'string' ? error.message : `the upstream answered ${status}`;
+  const retryAfter: Record<string, string> = headers['retry-after'] ? { 'retry-after': headers['retry-after'] } : {};
+  return new AppError(code, message, status, null, retryAfter);
 }
 
 function usageLimitError(retryAfterSeconds: number, retryAt: number, counts: Record<string, number | undefined>): AppError {
@@ -256,7 +276,7 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
   const headers = { ...clientResponseHeaders(response.headers, pool), 'content-type': contentType || 'application/json' };
 
   if (status === 429 || status >= 500 || status === 401) {
-    const body = await readLimited(response.body, MAX_UPSTREAM_ERROR_BODY);
+    const body = await readLimited(response.body, MAX_UPSTREAM_ERROR_BODY).catch(() => Buffer.alloc(0));
     let usageLimited = false;
     if (status === 429) {
       const limit = parseUsageLimitBody(parseJsonOrNull(body), now);
@@ -278,7 +298,9 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
 
   if (status >= 400) {
     // The request itself was refused (400, 403, 404, …): another account would refuse it too.
-    answer(status, await readLimited(response.body, MAX_UPSTREAM_ERROR_BODY));
+    const body = await readLimited(response.body, MAX_UPSTREAM_ERROR_BODY).catch(() => Buffer.alloc(0));
+    if (job.sink && !job.respond) throw upstreamError(status, body, {});
+    answer(status, body);
     return { kind: 'served', status, fault: 'client', code: `upstream_${status}` };
   }
 
@@ -303,7 +325,7 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
     if (result.kind === 'client_closed') return { kind: 'client_closed' };
     trace.ttfbMs = result.ttfbMs;
     if (result.usage) trace.usage = result.usage;
-    if (result.kind === 'broken') return { kind: 'served', status: 200, fault: result.failedResponse ? 'client' : 'account', code: result.code };
+    if (result.kind === 'broken') return { kind: 'served', status: 200, fault: breakFault(result), code: result.code };
     return { kind: 'served', status, fault: null, code: null };
   }
 
@@ -314,6 +336,12 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
   if (job.onJson) await job.onJson(json, accountId);
   answer(status, body);
   return { kind: 'served', status, fault: null, code: null };
+}
+
+/** Who broke a stream after output: a failed response names its cause; a cut stream is the account's. */
+function breakFault(result: { code: string; failedResponse: boolean }): FaultClass {
+  if (!result.failedResponse) return 'account';
+  return isRetryableFailure(result.code) ? 'account' : 'client';
 }
 
 function latestExhaustedReset(ctx: GatewayContext, accountId: string): number | null {

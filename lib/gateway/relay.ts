@@ -18,6 +18,11 @@ const RETRYABLE_FAILURES = new Set([
   'insufficient_quota', 'usage_not_included', 'usage_limit_reached', 'websocket_connection_limit_reached',
 ]);
 
+/** A `response.failed` code that another account (or a later try) could well succeed with. */
+export function isRetryableFailure(code: string): boolean {
+  return RETRYABLE_FAILURES.has(code);
+}
+
 export type StreamObserver = {
   onResponseId?: (id: string) => void;
   onRateLimits?: (windows: QuotaWindow[]) => void;

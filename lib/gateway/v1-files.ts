@@ -4,7 +4,7 @@ import { AppError } from '../errors';
 import { parseJsonOrNull } from '../json';
 import { readBody } from '../http/body';
 import type { GatewayContext } from './context';
-import { admitKey } from './admission';
+import { admitModelless } from './admission';
 import { dispatch, type UpstreamJob } from './pipeline';
 import { runExchange, type Exchange } from './trace';
 import { sendJson } from './operations';
@@ -62,7 +62,7 @@ function fileObject(row: { fileId: string; byteSize: number | null; createdAt: D
  */
 export function handleV1FileCreate(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse) {
   return runExchange(ctx, req, res, { path: '/v1/files', transport: 'http_multipart' }, async (exchange) => {
-    const { key, pool } = await admitKey(ctx, req, exchange.trace);
+    const { key, pool } = await admitModelless(ctx, req, exchange.trace);
     requireV1(pool);
     const form = await readForm(req, MAX_FILE_BYTES + 64 * 1024);
     const file = form.get('file');
@@ -149,7 +149,7 @@ export async function handleV1FileList(ctx: GatewayContext, req: IncomingMessage
 /** `POST /v1/audio/transcriptions`: the multipart body goes to the backend's transcribe route as is. */
 export function handleV1Transcription(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse) {
   return runExchange(ctx, req, res, { path: '/v1/audio/transcriptions', transport: 'http_multipart' }, async (exchange) => {
-    const { key, pool } = await admitKey(ctx, req, exchange.trace);
+    const { key, pool } = await admitModelless(ctx, req, exchange.trace);
     requireV1(pool);
     const contentType = req.headers['content-type'] ?? '';
     if (!contentType.startsWith('multipart/form-data')) throw new AppError('invalid_request', 'expected multipart/form-data', 415);

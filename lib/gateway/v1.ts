@@ -19,6 +19,7 @@ import type { PoolState } from './pool-state';
 import { dispatch, responsesContinuity } from './pipeline';
 import type { StreamSink } from './relay';
 import { readDecodedBody } from './request-body';
+import { referencedFileIds } from './files';
 import { runExchange, type Exchange } from './trace';
 import { sendJson } from './operations';
 
@@ -165,7 +166,10 @@ async function dispatchTranslated(
     accept: 'text/event-stream',
     model: payload.model,
     routeClass: 'stream',
-    continuity: responsesContinuity(ctx, pool, exchange.req.headers, payload as unknown as Record<string, unknown>),
+    continuity: {
+      ...responsesContinuity(ctx, pool, exchange.req.headers, payload as unknown as Record<string, unknown>),
+      filePinAccountId: await ctx.files.pinFor(pool.id, referencedFileIds(payload)),
+    },
     sink,
   });
   if (outcome.status < 400) await ctx.limits.recordTokens(key, exchange.trace.usage.inputTokens + exchange.trace.usage.outputTokens, ctx.clock());

@@ -110,4 +110,24 @@ describe('failover', () => {
       expect(h.turns() - before).toBe(1);
     }
   });
+
+  it('answers 429 with the earliest reset when the usage probe finds every account exhausted', async () => {
+    h = await startHarness({ accounts: ['acct-a', 'acct-b'] });
+    const base = Math.floor(h.clock.now / 1000);
+    h.upstream.account('acct-a').exhaustUntil(base + 1200);
+    h.upstream.account('acct-b').exhaustUntil(base + 600);
+    const result = await streamTurn(h);
+    expect(result.status).toBe(429);
+    expect(Number(result.headers.get('retry-after'))).toBe(600);
+    expect(h.turns()).toBe(0);
+  });
+
+  it('turns a 401 that survives a token refresh into a 502, not an error about the client key', async () => {
+    h = await startHarness({ accounts: ['acct-a'] });
+    await warmAccounts(h);
+    h.upstream.account('acct-a').failNext(2, { status: 401 });
+    const result = await streamTurn(h);
+    expect(result.status).toBe(502);
+    expect(JSON.parse(result.text).error.code).toBe('upstream_unauthorized');
+  });
 });
