@@ -18,9 +18,11 @@ import { RequestTrace } from './trace';
 import { getSettings } from '../settings';
 
 const OPENAI_BETA = 'responses_websockets=2026-02-06';
+const CLIENT_BUFFER_HIGH = 4 * 1024 * 1024;
+const CLIENT_BUFFER_LOW = 1024 * 1024;
 /**
- * Compression without per-socket memory at rest: with no context takeover each message gets a
- * fresh zlib stream that is freed after it, so thousands of idle sockets cost almost nothing.
+ * Compression with small per-socket state: without context takeover, no compression history is
+ * kept between messages, and frames under 1 KB are not compressed at all.
  */
 const DEFLATE = { serverNoContextTakeover: true, clientNoContextTakeover: true, threshold: 1024 } as const;
 const PING_INTERVAL_MS = 30_000;
@@ -223,7 +225,8 @@ class ClientSession {
       }
       await this.ctx.limits.admit(this.key, this.ctx.clock());
       if (!this.upstream) await this.connect();
-      this.turn.attemptStarted = this.ctx.clock();
+      if (this.closed) return;
+      this.turn!.attemptStarted = this.ctx.clock();
       this.upstream!.send(frame);
     } catch (error) {
       const appError = toAppError(error);
@@ -235,8 +238,10 @@ class ClientSession {
   /** Opens the upstream socket on the best eligible account; failures move to the next. */
   private async connect(): Promise<void> {
     const turn = this.turn!;
+    // The registry replaces its Pool view on every reload; plan on the current one.
+    const pool = (await this.ctx.pools.get(this.pool.id)) ?? this.pool;
     const plan = planRoute({
-      accounts: this.pool.snapshots,
+      accounts: pool.snapshots,
       request: {
         model: turn.model,
         routeClass: 'websocket',
@@ -246,7 +251,7 @@ class ClientSession {
           (this.sessionKey ? this.ctx.affinity.get(this.pool.id, 'session', this.sessionKey) : undefined),
         seed: this.sessionKey ?? this.turnStateKey,
       },
-      policy: this.pool.policy,
+      policy: pool.policy,
       health: this.ctx.health,
       now: this.ctx.clock(),
     });
@@ -318,6 +323,11 @@ class ClientSession {
   }
 
   private attach(socket: WebSocket, accountId: string) {
+    // The client may have left while this socket was being opened: nobody would close it.
+    if (this.closed) {
+      socket.terminate();
+      return;
+    }
     this.upstream = socket;
     this.accountId = accountId;
     this.ctx.affinity.set(this.pool.id, 'turn_state', this.turnStateKey, accountId);
@@ -355,7 +365,10 @@ class ClientSession {
         const limit = parseUsageLimitBody(payload, this.ctx.clock());
         if (limit?.resetsAt) this.ctx.health.coolUntil(accountId, limit.resetsAt);
       }
-      if (!turn.committed && (status === 429 || status >= 500) && !turn.chained) return void this.failover(status, code);
+      if (!turn.committed && (status === 429 || status >= 500)) {
+        if (!turn.chained) return void this.failover(status, code);
+        return this.leaveAccount(status, code);
+      }
       this.forwardTurn(text, true);
       return this.finishTurn(status, status >= 500 || status === 429 ? 'account' : 'client', code);
     }
@@ -381,8 +394,17 @@ class ClientSession {
     turn.held = [];
   }
 
+  /**
+   * Sends to the client with backpressure: while the client is slow to read, the upstream socket
+   * is paused, so frames wait in the kernel instead of in this process.
+   */
   private forward(text: string) {
-    if (this.client.readyState === WebSocket.OPEN) this.client.send(text);
+    this.touch();
+    if (this.client.readyState !== WebSocket.OPEN) return;
+    this.client.send(text, () => {
+      if (this.client.bufferedAmount < CLIENT_BUFFER_LOW && this.upstream?.isPaused) this.upstream.resume();
+    });
+    if (this.client.bufferedAmount > CLIENT_BUFFER_HIGH) this.upstream?.pause();
   }
 
   private async failover(status: number, code: string) {
@@ -398,6 +420,7 @@ class ClientSession {
     turn.held = [];
     try {
       await this.connect();
+      if (this.closed) return;
       turn.attemptStarted = this.ctx.clock();
       this.upstream!.send(turn.frame);
     } catch (error) {
@@ -411,13 +434,26 @@ class ClientSession {
     if (socket !== this.upstream) return;
     this.upstream = null;
     const turn = this.turn;
-    if (turn && !turn.committed && !turn.chained) return void this.failover(502, 'upstream_connection_lost');
+    if (turn && !turn.committed) {
+      if (!turn.chained) return void this.failover(502, 'upstream_connection_lost');
+      return this.leaveAccount(502, 'upstream_connection_lost');
+    }
     if (turn) {
       this.sendError(new AppError('upstream_connection_lost', 'the upstream connection closed before the response completed', 502));
       this.finishTurn(502, 'account', 'upstream_connection_lost');
     }
     // The upstream held this conversation's state; a fresh socket lets the client replay it.
     this.close(1011, 'upstream connection closed');
+  }
+
+  /**
+   * A chained turn's state lives on this account's upstream socket, so it cannot move. Closing the
+   * client socket (1012, "service restart") makes the Codex CLI reconnect and replay the full
+   * history, which any account can serve.
+   */
+  private leaveAccount(status: number, code: string) {
+    this.finishTurn(status, 'account', code);
+    this.close(1012, 'reconnect to continue on another account');
   }
 
   private sendError(error: AppError) {

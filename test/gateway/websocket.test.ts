@@ -154,3 +154,18 @@ describe('/v1/responses websocket', () => {
     socket.close();
   });
 });
+
+describe('leaving an account mid-conversation', () => {
+  it('closes the socket (1012) when a chained turn cannot continue, so the client replays elsewhere', async () => {
+    h = await startHarness({ accounts: ['acct-a', 'acct-b'] });
+    const client = await connect(h);
+    const first = await client.turn('hi');
+    const owner = text(first)!.replace('hi from ', '');
+    h.upstream.account(owner).failNext(1, { status: 503 });
+    client.socket.send(JSON.stringify({ type: 'response.create', model: 'gpt-5.5', previous_response_id: responseId(first), input: [] }));
+    expect((await client.closed).code).toBe(1012);
+    // The replay on a new socket (full history, no previous_response_id) is served.
+    const again = await connect(h);
+    expect(text(await again.turn('hi, full history'))).toMatch(/hi from acct-[ab]/);
+  });
+});
