@@ -20,7 +20,7 @@ type Entry = { accountId: string; expiresAt: number };
 export class AffinityStore {
   private readonly entries = new Map<string, Entry>();
   private readonly pending = new Map<string, { poolId: string; kind: AffinityKind; keyHash: string; entry: Entry }>();
-  private readonly loadedPools = new Set<string>();
+  private readonly warming = new Map<string, Promise<void>>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -36,10 +36,23 @@ export class AffinityStore {
     await this.flush();
   }
 
-  /** Loads a Pool's live affinities once, when the gateway first serves that Pool. */
-  async warm(poolId: string) {
-    if (this.loadedPools.has(poolId)) return;
-    this.loadedPools.add(poolId);
+  /**
+   * Loads a Pool's live affinities once, when the gateway first serves that Pool; concurrent
+   * first requests share the load, and a failed load is tried again by the next request.
+   */
+  warm(poolId: string): Promise<void> {
+    let pending = this.warming.get(poolId);
+    if (!pending) {
+      pending = this.load(poolId).catch((err: unknown) => {
+        this.warming.delete(poolId);
+        this.log.warn({ err, poolId }, 'routing affinities were not loaded');
+      });
+      this.warming.set(poolId, pending);
+    }
+    return pending;
+  }
+
+  private async load(poolId: string) {
     const rows = await this.db.prisma.routingAffinity.findMany({ where: { poolId, expiresAt: { gt: new Date(this.clock()) } } });
     for (const row of rows) {
       const id = key(poolId, row.kind, row.keyHash);

@@ -18,13 +18,23 @@ const fileCreatedSchema = z.object({ file_id: z.string().min(1) }).passthrough()
  * Where each uploaded file lives: a file exists on one upstream account only, so requests that
  * reference it must go there. In memory, with the database behind it.
  */
+const MAX_REMEMBERED_FILES = 100_000;
+/** File ids a request may name are the client's choice: at most this many are looked up. */
+const MAX_REFERENCED_FILES = 32;
+
 export class FileRegistry {
-  private readonly owners = new Map<string, string>();
+  /** Owner account by Pool and file id; null remembers a miss, so unknown ids cost one query. */
+  private readonly owners = new Map<string, string | null>();
+
+  private remember(id: string, owner: string | null) {
+    if (this.owners.size >= MAX_REMEMBERED_FILES) this.owners.delete(this.owners.keys().next().value!);
+    this.owners.set(id, owner);
+  }
 
   constructor(private readonly db: Database) {}
 
   async record(poolId: string, apiKeyId: string, fileId: string, accountId: string, fileName: string, byteSize: number, now: number) {
-    this.owners.set(`${poolId}:${fileId}`, accountId);
+    this.remember(`${poolId}:${fileId}`, accountId);
     await this.db.prisma.codexFile.upsert({
       where: { poolId_fileId: { poolId, fileId } },
       create: { poolId, apiKeyId, fileId, accountId, fileName, byteSize, expiresAt: new Date(now + FILE_TTL_MS) },
@@ -33,15 +43,17 @@ export class FileRegistry {
   }
 
   async owner(poolId: string, fileId: string): Promise<string | undefined> {
-    const cached = this.owners.get(`${poolId}:${fileId}`);
-    if (cached) return cached;
+    const id = `${poolId}:${fileId}`;
+    const cached = this.owners.get(id);
+    if (cached !== undefined) return cached ?? undefined;
     const row = await this.db.prisma.codexFile.findUnique({ where: { poolId_fileId: { poolId, fileId } } });
-    if (row) this.owners.set(`${poolId}:${fileId}`, row.accountId);
+    this.remember(id, row?.accountId ?? null);
     return row?.accountId;
   }
 
   /** The one account holding every file a request references; 409 when they live apart. */
   async pinFor(poolId: string, fileIds: readonly string[]): Promise<string | undefined> {
+    if (fileIds.length > MAX_REFERENCED_FILES) throw new AppError('too_many_files', `a request may reference at most ${MAX_REFERENCED_FILES} files`, 400, 'file_id');
     const owners = new Set<string>();
     for (const fileId of fileIds) {
       const owner = await this.owner(poolId, fileId);

@@ -40,6 +40,7 @@ const WRITE_BEHIND_MS = 1_000;
 export class PoolRegistry {
   private readonly pools = new Map<string, PoolState>();
   private readonly loading = new Map<string, Promise<PoolState | null>>();
+  private readonly stale = new Set<string>();
   private readonly accountPool = new Map<string, string>();
   private readonly pendingWindows = new Map<string, { accountId: string; window: QuotaWindow; source: string }>();
   private readonly timers: NodeJS.Timeout[] = [];
@@ -81,10 +82,20 @@ export class PoolRegistry {
     return this.poolOf(accountId)?.accounts.get(accountId);
   }
 
+  /**
+   * Loads a Pool again. A change that arrives while a load is running may not be in that load's
+   * read, so one more load follows it.
+   */
   reload(poolId: string): Promise<PoolState | null> {
     const inFlight = this.loading.get(poolId);
-    if (inFlight) return inFlight;
-    const load = this.load(poolId).finally(() => this.loading.delete(poolId));
+    if (inFlight) {
+      this.stale.add(poolId);
+      return inFlight;
+    }
+    const load = this.load(poolId).finally(() => {
+      this.loading.delete(poolId);
+      if (this.stale.delete(poolId)) this.reload(poolId).catch((err: unknown) => this.log.warn({ err }, 'pool reload failed'));
+    });
     this.loading.set(poolId, load);
     return load;
   }

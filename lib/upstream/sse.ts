@@ -7,19 +7,24 @@ export type SseEvent = { event?: string; data: string };
  */
 export class SseParser {
   private buffer = '';
+  /** Where the next boundary search starts: bytes before it were already searched. */
+  private searchFrom = 0;
   private readonly decoder = new TextDecoder();
 
   push(chunk: Uint8Array): SseEvent[] {
     this.buffer += this.decoder.decode(chunk, { stream: true });
     const events: SseEvent[] = [];
-    for (;;) {
-      const boundary = findBoundary(this.buffer);
-      if (!boundary) break;
-      const block = this.buffer.slice(0, boundary.index);
-      this.buffer = this.buffer.slice(boundary.index + boundary.length);
-      const event = parseBlock(block);
+    let start = 0;
+    let boundary = findBoundary(this.buffer, this.searchFrom);
+    while (boundary) {
+      const event = parseBlock(this.buffer.slice(start, boundary.index));
       if (event) events.push(event);
+      start = boundary.index + boundary.length;
+      boundary = findBoundary(this.buffer, start);
     }
+    this.buffer = start ? this.buffer.slice(start) : this.buffer;
+    // A boundary may straddle two chunks: look again at the tail next time.
+    this.searchFrom = Math.max(0, this.buffer.length - 3);
     return events;
   }
 
@@ -27,17 +32,19 @@ export class SseParser {
   end(): SseEvent[] {
     const rest = this.buffer + this.decoder.decode();
     this.buffer = '';
+    this.searchFrom = 0;
     const event = parseBlock(rest);
     return event ? [event] : [];
   }
 }
 
-function findBoundary(text: string): { index: number; length: number } | null {
-  const lf = text.indexOf('\n\n');
-  const crlf = text.indexOf('\r\n\r\n');
-  if (lf === -1 && crlf === -1) return null;
-  if (crlf !== -1 && (lf === -1 || crlf < lf)) return { index: crlf, length: 4 };
-  return { index: lf, length: 2 };
+/** The next blank line (`\n\n` or `\r\n\r\n`) at or after `from`, scanning each byte once. */
+function findBoundary(text: string, from: number): { index: number; length: number } | null {
+  for (let i = text.indexOf('\n', from); i !== -1; i = text.indexOf('\n', i + 1)) {
+    if (text[i + 1] === '\n') return { index: i, length: 2 };
+    if (text[i + 1] === '\r' && text[i + 2] === '\n' && text[i - 1] === '\r') return { index: i - 1, length: 4 };
+  }
+  return null;
 }
 
 function parseBlock(block: string): SseEvent | null {

@@ -33,6 +33,18 @@ export type RequestRecord = {
   attempts: AttemptRecord[];
 };
 
+// Named, so a column added later (with its default) does not break these inserts.
+const LOG_COLUMNS = [
+  'id', 'createdAt', 'poolId', 'apiKeyId', 'accountId', 'route', 'transport', 'model', 'status', 'errorClass', 'errorCode',
+  'latencyMs', 'ttfbMs', 'inputTokens', 'cachedInputTokens', 'outputTokens', 'reasoningTokens', 'costMicros', 'attemptCount',
+];
+const ATTEMPT_COLUMNS = ['id', 'requestId', 'number', 'accountId', 'status', 'latencyMs', 'ttfbMs', 'retryable', 'errorClass', 'errorCode', 'createdAt'];
+
+function insertFromJson(table: string, columns: readonly string[]): string {
+  const list = columns.map((c) => `"${c}"`).join(', ');
+  return `INSERT INTO "${table}" (${list}) SELECT ${list} FROM json_populate_recordset(NULL::"${table}", $1::json)`;
+}
+
 /**
  * Request-log rows are queued on the hot path and written in batches behind it; `flush()` on
  * shutdown writes what is left.
@@ -78,10 +90,8 @@ export class RequestLogWriter {
       entryAttempts.forEach((attempt, index) => attempts.push({ ...attempt, id: randomUUID(), requestId: id, number: index + 1, createdAt: createdAt.toISOString() }));
     }
     try {
-      await this.db.sql('INSERT INTO "RequestLog" SELECT * FROM json_populate_recordset(NULL::"RequestLog", $1::json)', [JSON.stringify(logs)]);
-      if (attempts.length) {
-        await this.db.sql('INSERT INTO "RequestAttempt" SELECT * FROM json_populate_recordset(NULL::"RequestAttempt", $1::json)', [JSON.stringify(attempts)]);
-      }
+      await this.db.sql(insertFromJson('RequestLog', LOG_COLUMNS), [JSON.stringify(logs)]);
+      if (attempts.length) await this.db.sql(insertFromJson('RequestAttempt', ATTEMPT_COLUMNS), [JSON.stringify(attempts)]);
     } catch (error) {
       this.log.error({ err: error, rows: batch.length }, 'request log batch was not written');
     }
