@@ -34,11 +34,19 @@ export class PostgresEventBridge {
     client.on('error', (err) => {
       this.log.warn({ err }, 'change-event listener lost its connection; reconnecting');
       this.client = null;
-      if (!this.stopped) setTimeout(() => void this.start().catch(() => undefined), 1000).unref();
+      this.reconnect(1000);
     });
     await client.connect();
     await client.query(`LISTEN ${CHANNEL}`);
     this.client = client;
+  }
+
+  /** Tries again with a growing delay (up to 30 s) until the listener is back. */
+  private reconnect(delayMs: number) {
+    if (this.stopped) return;
+    setTimeout(() => {
+      this.start().catch(() => this.reconnect(Math.min(delayMs * 2, 30_000)));
+    }, delayMs).unref();
   }
 
   publish(event: ChangeEvent): void {

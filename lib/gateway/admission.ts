@@ -15,6 +15,13 @@ export async function admitKey(ctx: GatewayContext, req: IncomingMessage, trace:
   return { key, pool };
 }
 
+/** The Pool's `/v1` switch (`v1_compatibility_enabled`). */
+export function requireV1(pool: PoolState) {
+  if (!pool.v1CompatibilityEnabled) {
+    throw new AppError('v1_compatibility_disabled', 'the OpenAI-compatible /v1 API is disabled for this Pool', 403);
+  }
+}
+
 /** For routes not bound to a model (files, transcription): the key's request limits only. */
 export async function admitModelless(ctx: GatewayContext, req: IncomingMessage, trace: RequestTrace) {
   const admitted = await admitKey(ctx, req, trace);

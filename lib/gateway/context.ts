@@ -2,7 +2,7 @@ import type { Runtime } from '../runtime';
 import { DEFAULT_HEALTH_SETTINGS, RoutingHealth, type HealthSettings } from '../routing';
 import { UpstreamClient, type UpstreamTimeouts } from '../upstream/client';
 import { clientIdentity, identityHeaders, type ClientIdentity } from '../upstream/headers';
-import { getSettings, type InstanceSettings } from '../settings';
+import { getSettings, loadSettings, type InstanceSettings } from '../settings';
 import { onChange } from '../events';
 import { addressList } from '../http/client-ip';
 import type { BlockList } from 'node:net';
@@ -93,7 +93,7 @@ export function createGatewayContext(runtime: Runtime, options: GatewayOptions =
     if (!options.health) health.settings = healthFromSettings(next);
   };
   const unsubscribe = onChange((event) => {
-    if (event.kind === 'settings') setTimeout(() => applySettings(getSettings()), 50);
+    if (event.kind === 'settings') loadSettings(db).then(applySettings, (err: unknown) => log.warn({ err }, 'settings reload failed'));
   });
   const context: GatewayContext = {
     runtime,

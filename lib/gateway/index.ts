@@ -95,7 +95,6 @@ export type Gateway = {
   websockets: WebSocketBridge;
   handle: (req: IncomingMessage, res: ServerResponse, pathname: string) => Promise<void>;
   upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer, pathname: string) => void;
-  isDraining: () => boolean;
   /** Stops taking new work: /readyz turns 503; open sockets finish their turn, then close. */
   drain: (deadline: number) => Promise<void>;
   close: () => Promise<void>;
@@ -109,7 +108,6 @@ export function createGateway(runtime: Runtime, options: GatewayOptions = {}): G
   return {
     context,
     websockets,
-    isDraining: () => draining,
     drain: async (deadline) => {
       draining = true;
       await websockets.drain(deadline);

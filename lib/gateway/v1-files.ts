@@ -4,7 +4,7 @@ import { AppError } from '../errors';
 import { parseJsonOrNull } from '../json';
 import { readBody } from '../http/body';
 import type { GatewayContext } from './context';
-import { admitModelless } from './admission';
+import { admitModelless, requireV1 } from './admission';
 import { dispatch, type UpstreamJob } from './pipeline';
 import { runExchange, type Exchange } from './trace';
 import { sendJson } from './operations';
@@ -38,10 +38,6 @@ async function readForm(req: IncomingMessage, limit: number): Promise<FormData> 
   } catch {
     throw new AppError('invalid_request', 'the multipart body could not be read');
   }
-}
-
-function requireV1(pool: PoolState) {
-  if (!pool.v1CompatibilityEnabled) throw new AppError('v1_compatibility_disabled', 'the OpenAI-compatible /v1 API is disabled for this Pool', 403);
 }
 
 function fileObject(row: { fileId: string; byteSize: number | null; createdAt: Date; fileName: string | null; status: string }, purpose = 'user_data') {

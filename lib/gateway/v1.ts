@@ -13,8 +13,8 @@ import {
 } from '../openai-compat';
 import type { SseEvent } from '../upstream/sse';
 import type { GatewayContext } from './context';
-import { admitKey, enforceKeyPolicy } from './admission';
-import { openAiErrorBody, toAppError } from './errors';
+import { admitKey, enforceKeyPolicy, requireV1 } from './admission';
+import { sendError, toAppError } from './errors';
 import type { PoolState } from './pool-state';
 import { dispatch, responsesContinuity } from './pipeline';
 import type { StreamSink } from './relay';
@@ -28,12 +28,6 @@ import { sendJson } from './operations';
  * same keys, limits, routing, failover and accounting. The upstream is always streamed; the
  * client gets JSON or SSE per its own `stream` flag.
  */
-
-function requireV1(pool: PoolState) {
-  if (!pool.v1CompatibilityEnabled) {
-    throw new AppError('v1_compatibility_disabled', 'the OpenAI-compatible /v1 API is disabled for this Pool', 403);
-  }
-}
 
 function parseJsonBody(raw: Buffer): unknown {
   try {
@@ -67,10 +61,6 @@ function sseWriter(res: ServerResponse) {
       await writeWithBackpressure(res, `${event ? `event: ${event}\n` : ''}data: ${typeof payload === 'string' ? payload : JSON.stringify(payload)}\n\n`);
     },
   };
-}
-
-function sendAppError(res: ServerResponse, error: AppError) {
-  sendJson(res, error.status, openAiErrorBody(error), error.headers);
 }
 
 /**
@@ -107,7 +97,7 @@ function translatingSink(
       try {
         sendJson(res, 200, shape.collect(collected));
       } catch (failure) {
-        sendAppError(res, toAppError(failure));
+        sendError(res, toAppError(failure));
       }
     },
   };

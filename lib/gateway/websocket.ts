@@ -15,6 +15,7 @@ import { openAiErrorBody, toAppError } from './errors';
 import type { AuthenticatedKey } from './keys';
 import type { PoolState } from './pool-state';
 import { RequestTrace } from './trace';
+import { requireV1 } from './admission';
 import { getSettings } from '../settings';
 
 const OPENAI_BETA = 'responses_websockets=2026-02-06';
@@ -63,9 +64,7 @@ export class WebSocketBridge {
       key = await this.ctx.keys.authenticate(req.headers.authorization);
       pool = await this.ctx.pools.get(key.poolId);
       if (!pool) throw new AppError('api_key_missing', 'a valid Pool API key is required', 401);
-      if (route.startsWith('/v1/') && !pool.v1CompatibilityEnabled) {
-        throw new AppError('v1_compatibility_disabled', 'the OpenAI-compatible /v1 API is disabled for this Pool', 403);
-      }
+      if (route.startsWith('/v1/')) requireV1(pool);
       if ((this.perKey.get(key.id) ?? 0) >= getSettings().websocketMaxPerKey) throw new AppError('too_many_connections', 'this API key has too many open websockets', 429);
       await this.ctx.affinity.warm(pool.id);
     } catch (error) {
@@ -146,6 +145,8 @@ class ClientSession {
     client.on('error', () => undefined);
     this.pingTimer = setInterval(() => {
       if (!this.alive) return this.close(1001, 'ping timeout');
+      // Expiry is not an event: each ping also checks the key is still valid.
+      this.recheckKey().catch(() => undefined);
       this.alive = false;
       client.ping();
     }, PING_INTERVAL_MS).unref();

@@ -8,21 +8,19 @@ export function clientIdentity(version: string): ClientIdentity {
   return { originator: 'codex_cli_rs', version, userAgent: `codex_cli_rs/${version} (Debian 12.0.0; x86_64) xterm (codex_cli_rs; ${version})` };
 }
 
-export const DEFAULT_CLIENT_IDENTITY: ClientIdentity = clientIdentity('0.169.0');
-
 export function identityHeaders(identity: ClientIdentity): Record<string, string> {
   return { originator: identity.originator, version: identity.version, 'user-agent': identity.userAgent };
 }
 
-// Continuity headers are for the gateway's own routing and stay here; the Codex families pass.
-const NEVER_FORWARDED = new Set(['session-id', 'x-session-id', 'x-session-affinity']);
+// Only the Codex and OpenAI families pass: continuity headers (session-id, x-session-affinity …),
+// the client's Authorization and everything else stay here.
 const FORWARDED_PREFIXES = ['x-codex-', 'x-openai-'];
 
 /** Client headers worth passing upstream: the Codex and OpenAI families, never credentials. */
 export function forwardedClientHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   const forwarded: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || NEVER_FORWARDED.has(name)) continue;
+    if (value === undefined) continue;
     if (FORWARDED_PREFIXES.some((prefix) => name.startsWith(prefix))) {
       forwarded[name] = Array.isArray(value) ? value.join(', ') : value;
     }
