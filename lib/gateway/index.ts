@@ -10,7 +10,7 @@ import { handleResponses } from './responses';
 import { handleFileCreate, handleFileUploaded, handleTranscribe } from './files';
 import { WebSocketBridge } from './websocket';
 import { handleMetrics } from './metrics';
-import { handleV1FileCreate, handleV1FileList, handleV1Transcription } from './v1-files';
+import { handleV1FileCreate, handleV1FileList, handleV1ImageGeneration, handleV1Transcription } from './v1-files';
 import { handleV1ChatCompletions, handleV1Models, handleV1Responses, handleV1Unsupported } from './v1';
 import { contains, resolveClientIp, trustedProxyList } from '../http/client-ip';
 import { getSettings } from '../settings';
@@ -63,6 +63,7 @@ const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
   '/v1/chat/completions': { POST: handleV1ChatCompletions },
   '/v1/files': { GET: (ctx, req, res) => handleV1FileList(ctx, req, res), POST: handleV1FileCreate },
   '/v1/audio/transcriptions': { POST: handleV1Transcription },
+  '/v1/images/generations': { POST: handleV1ImageGeneration },
 };
 
 const V1_FILE = /^\/v1\/files\/([^/]+)$/;

@@ -142,6 +142,33 @@ export async function handleV1FileList(ctx: GatewayContext, req: IncomingMessage
   sendJson(res, 200, { object: 'list', data: rows.map((row) => fileObject(row)), has_more: false });
 }
 
+const imageRequestSchema = z.object({ prompt: z.string().min(1), model: z.string().optional(), n: z.number().int().min(1).max(4).optional() }).passthrough();
+
+/** `POST /v1/images/generations`: the backend's own image route, whose answer is already OpenAI-shaped. */
+export function handleV1ImageGeneration(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse) {
+  return runExchange(ctx, req, res, { path: '/v1/images/generations', transport: 'http_json' }, async (exchange) => {
+    const { key, pool } = await admitModelless(ctx, req, exchange.trace);
+    requireV1(pool);
+    const raw = await readBody(req, 1024 * 1024);
+    const parsed = imageRequestSchema.safeParse(parseJsonOrNull(raw));
+    if (!parsed.success) throw new AppError('invalid_request', 'expected {"prompt", "model"?, "n"?}', 400, 'prompt');
+    exchange.trace.model = parsed.data.model ?? null;
+    const answer = await call(ctx, exchange, {
+      key,
+      pool,
+      upstreamPath: '/codex/images/generations',
+      body: raw,
+      contentType: 'application/json',
+      accept: 'application/json',
+      model: '',
+      routeClass: 'file',
+      continuity: {},
+    });
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': answer.body.length }).end(answer.body);
+    return { status: 200, fault: null, code: null };
+  });
+}
+
 /** `POST /v1/audio/transcriptions`: the multipart body goes to the backend's transcribe route as is. */
 export function handleV1Transcription(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse) {
   return runExchange(ctx, req, res, { path: '/v1/audio/transcriptions', transport: 'http_multipart' }, async (exchange) => {

@@ -41,6 +41,7 @@ export class WebSocketBridge {
   private readonly server = new WebSocketServer({ noServer: true, perMessageDeflate: DEFLATE, maxPayload: MAX_FRAME_BYTES });
   private readonly sessions = new Set<ClientSession>();
   private readonly perKey = new Map<string, number>();
+  private readonly perRoute = new Map<string, number>();
   private readonly unsubscribe: () => void;
 
   constructor(private readonly ctx: GatewayContext) {
@@ -58,19 +59,30 @@ export class WebSocketBridge {
   }
 
   async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, route: string): Promise<void> {
+    // Slots are taken before any await, so concurrent upgrades cannot all slip under a cap.
+    const settings = getSettings();
+    if ((this.perRoute.get(route) ?? 0) >= settings.websocketMaxPerRoute) {
+      rejectUpgrade(socket, new AppError('too_many_connections', 'too many open websockets on this route', 503));
+      return;
+    }
+    const slots = new SlotRelease();
+    slots.take(this.perRoute, route);
     let key: AuthenticatedKey;
     let pool: PoolState | null;
     try {
       key = await this.ctx.keys.authenticate(req.headers.authorization);
+      if ((this.perKey.get(key.id) ?? 0) >= settings.websocketMaxPerKey) throw new AppError('too_many_connections', 'this API key has too many open websockets', 429);
+      slots.take(this.perKey, key.id);
       pool = await this.ctx.pools.get(key.poolId);
       if (!pool) throw new AppError('api_key_missing', 'a valid Pool API key is required', 401);
       if (route.startsWith('/v1/')) requireV1(pool);
-      if ((this.perKey.get(key.id) ?? 0) >= getSettings().websocketMaxPerKey) throw new AppError('too_many_connections', 'this API key has too many open websockets', 429);
       await this.ctx.affinity.warm(pool.id);
     } catch (error) {
+      slots.release();
       rejectUpgrade(socket, toAppError(error));
       return;
     }
+    socket.once('close', () => slots.release());
     const turnState = headerValue(req.headers['x-codex-turn-state']) ?? randomUUID();
     const onHeaders = (headers: string[]) => {
       headers.push(`x-codex-turn-state: ${turnState}`, `x-models-etag: ${pool!.catalog.etag}`);
@@ -80,11 +92,7 @@ export class WebSocketBridge {
     this.server.handleUpgrade(req, socket, head, (client) => {
       const session = new ClientSession(this.ctx, client, req, key, pool!, turnState, route, getSettings().websocketIdleTimeoutMs);
       this.sessions.add(session);
-      this.perKey.set(key.id, (this.perKey.get(key.id) ?? 0) + 1);
-      client.once('close', () => {
-        this.sessions.delete(session);
-        this.perKey.set(key.id, (this.perKey.get(key.id) ?? 1) - 1);
-      });
+      client.once('close', () => this.sessions.delete(session));
     });
     this.server.off('headers', onHeaders);
   }
@@ -488,6 +496,24 @@ function publicFrameToBackend(frame: Record<string, unknown>): string {
   const { type: _type, previous_response_id: previous, ...body } = frame;
   const { payload } = toBackendFromResponses(body);
   return JSON.stringify({ type: 'response.create', ...payload, ...(typeof previous === 'string' ? { previous_response_id: previous } : {}) });
+}
+
+/** Counted slots (per key, per route) given back exactly once. */
+class SlotRelease {
+  private readonly taken: [Map<string, number>, string][] = [];
+
+  take(counts: Map<string, number>, id: string) {
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+    this.taken.push([counts, id]);
+  }
+
+  release() {
+    for (const [counts, id] of this.taken.splice(0)) {
+      const left = (counts.get(id) ?? 1) - 1;
+      if (left > 0) counts.set(id, left);
+      else counts.delete(id);
+    }
+  }
 }
 
 function rejectUpgrade(socket: Duplex, error: AppError) {

@@ -40,6 +40,8 @@ export const settingsSchema = z.object({
   /** Responses websockets: closed after this long without a frame; at most this many open per key. */
   websocketIdleTimeoutMs: z.number().int().min(60_000).max(3_600_000).default(1_800_000),
   websocketMaxPerKey: z.number().int().min(1).max(100_000).default(10_000),
+  /** Open websockets per route (the Codex route and /v1/responses each), whatever the key. */
+  websocketMaxPerRoute: z.number().int().min(1).max(1_000_000).default(50_000),
   /** Sent upstream as the Codex client `version` header. */
   codexClientVersion: z.string().trim().min(1).max(40).regex(/^[0-9A-Za-z.+-]+$/, 'letters, digits, dots and dashes only').default('0.169.0'),
 });

@@ -135,8 +135,8 @@ describe('/v1 edges', () => {
   });
 });
 
-describe('/v1 files and audio', () => {
-  it('uploads a file through the Codex file protocol, lists it, and transcribes audio', async () => {
+describe('/v1 files, audio and images', () => {
+  it('uploads a file through the Codex file protocol, lists it, transcribes audio and generates images', async () => {
     const { toFile } = await import('../clients/sdk');
     const created = await client.files.create({ file: await toFile(Buffer.from('hello file'), 'notes.txt'), purpose: 'user_data' });
     expect(created).toMatchObject({ object: 'file', filename: 'notes.txt', bytes: 10, purpose: 'user_data', status: 'processed' });
@@ -148,5 +148,9 @@ describe('/v1 files and audio', () => {
 
     const transcription = await client.audio.transcriptions.create({ file: await toFile(Buffer.from('RIFF....WAVE'), 'a.wav'), model: 'gpt-4o-transcribe' });
     expect(typeof transcription.text).toBe('string');
+
+    const image = await client.images.generate({ model: 'gpt-image-1', prompt: 'a lighthouse', n: 2 });
+    expect(image.data).toHaveLength(2);
+    expect(Buffer.from(image.data![0]!.b64_json!, 'base64').subarray(1, 4).toString()).toBe('PNG');
   });
 });

@@ -169,3 +169,22 @@ describe('leaving an account mid-conversation', () => {
     expect(text(await again.turn('hi, full history'))).toMatch(/hi from acct-[ab]/);
   });
 });
+
+describe('websocket caps', () => {
+  it('refuses sockets over the per-key cap from settings and frees the slot on close', async () => {
+    h = await startHarness({ accounts: ['acct-a'] });
+    const { saveSettings } = await import('../../lib/settings');
+    await saveSettings(h.db, h.runtime.keys.hashKey, { websocketMaxPerKey: 1 });
+    const first = await connect(h);
+    const refused = new WebSocket(`${h.url.replace('http', 'ws')}/backend-api/codex/responses`, { headers: { authorization: `Bearer ${h.key}` } });
+    const status = await new Promise<number>((resolve) => refused.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+    expect(status).toBe(429);
+    first.socket.close();
+    await first.closed;
+    await new Promise((r) => setTimeout(r, 50));
+    const again = await connect(h);
+    expect(text(await again.turn('hi'))).toBe('hi from acct-a');
+    again.socket.close();
+    await saveSettings(h.db, h.runtime.keys.hashKey, { websocketMaxPerKey: 10_000 });
+  });
+});

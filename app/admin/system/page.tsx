@@ -30,6 +30,9 @@ export default async function SystemPage() {
             { name: 'circuitOpenSeconds', label: 'Circuit open (s)', type: 'number', required: true, min: 1, max: 3600, defaultValue: s.circuitOpenSeconds },
             { name: 'sseKeepaliveMs', label: 'SSE keepalive (ms, 0 = off)', type: 'number', required: true, min: 0, max: 120000, defaultValue: s.sseKeepaliveMs },
             { name: 'codexClientVersion', label: 'Codex client version header', type: 'text', required: true, maxLength: 40, defaultValue: s.codexClientVersion },
+            { name: 'websocketIdleTimeoutMs', label: 'Websocket idle timeout (ms)', type: 'number', required: true, min: 60000, max: 3600000, defaultValue: s.websocketIdleTimeoutMs },
+            { name: 'websocketMaxPerKey', label: 'Open websockets per key', type: 'number', required: true, min: 1, max: 100000, defaultValue: s.websocketMaxPerKey },
+            { name: 'websocketMaxPerRoute', label: 'Open websockets per route', type: 'number', required: true, min: 1, max: 1000000, defaultValue: s.websocketMaxPerRoute },
           ]}
         />
       </Card>

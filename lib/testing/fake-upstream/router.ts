@@ -5,6 +5,7 @@ import { handleBlobDownload, handleBlobUpload, handleCreateFile, handleFinalizeF
 import { handleOAuthToken } from './routes/oauth';
 import { handleResponsesPost } from './routes/responses-http';
 import { handleTranscribe } from './routes/transcribe';
+import { handleImageGeneration } from './routes/images';
 
 type Route = { method: string; pattern: RegExp; handler: RouteHandler };
 
@@ -32,6 +33,7 @@ const ROUTES: readonly Route[] = [
   route('PUT', '/blob-storage/:id', handleBlobUpload),
   route('GET', '/blob-storage/:id', handleBlobDownload),
   route('POST', '/backend-api/transcribe', handleTranscribe),
+  route('POST', '/backend-api/codex/images/generations', handleImageGeneration),
   route('POST', '/oauth/token', handleOAuthToken),
 ];
 
