@@ -171,3 +171,24 @@ describe('operations', () => {
     expect(await draining.json()).toEqual({ status: 'unavailable' });
   });
 });
+
+describe('hot path', () => {
+  it('makes no database round-trip per request for a cached key', async () => {
+    const counted = await startHarness({ accounts: ['acct-a', 'acct-b'], countQueries: true });
+    try {
+      for (let i = 0; i < 5; i++) await streamTurn(counted, { headers: { 'session-id': 'warm' } });
+      await counted.gateway.context.requestLog.flush();
+      await counted.gateway.context.pools.flushWindows();
+      const before = counted.queries.count;
+      for (let i = 0; i < 300; i++) expect((await streamTurn(counted, { headers: { 'session-id': 'warm' } })).status).toBe(200);
+      // What remains is written behind the requests on timers (request-log batches, quota windows
+      // coalesced per account), so it grows with elapsed time, not with the number of requests:
+      // one query per request would be 300.
+      await counted.gateway.context.requestLog.flush();
+      await counted.gateway.context.pools.flushWindows();
+      expect(counted.queries.count - before).toBeLessThan(100);
+    } finally {
+      await counted.close();
+    }
+  });
+});

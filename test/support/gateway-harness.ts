@@ -20,6 +20,7 @@ export type Harness = {
   upstream: FakeUpstream;
   gateway: Gateway;
   db: Database;
+  queries: { count: number };
   /** Set when the harness runs on PostgreSQL. */
   databaseUrl: string | undefined;
   runtime: Runtime;
@@ -37,7 +38,28 @@ export type HarnessOptions = {
   database?: 'pglite' | 'postgres';
   gateway?: GatewayOptions;
   accessTokenTtlSeconds?: number;
+  /** Counts every database call the gateway makes (Prisma operations and raw SQL). */
+  countQueries?: boolean;
 };
+
+function countingDatabase(db: Database, queries: { count: number }): Database {
+  const prisma = db.prisma.$extends({
+    query: {
+      async $allOperations({ args, query }) {
+        queries.count += 1;
+        return query(args);
+      },
+    },
+  }) as unknown as Database['prisma'];
+  return {
+    ...db,
+    prisma,
+    sql: (text, params) => {
+      queries.count += 1;
+      return db.sql(text, params);
+    },
+  };
+}
 
 /** The gateway alone (no Next.js) over real HTTP, a fake upstream, and a real database. */
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
@@ -57,7 +79,9 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     LOG_LEVEL: 'silent',
   });
   const databaseUrl = options.database === 'postgres' ? await createPostgresDatabase() : undefined;
-  const db = databaseUrl ? await openDatabase({ databaseUrl }) : await openDatabase({ inMemory: true });
+  const opened = databaseUrl ? await openDatabase({ databaseUrl }) : await openDatabase({ inMemory: true });
+  const queries = { count: 0 };
+  const db: Database = options.countQueries ? countingDatabase(opened, queries) : opened;
   const keys = loadInstanceKeys(config);
   const runtime: Runtime = { config, db, keys, log: createLogger('silent'), bootstrapped: true };
   const pool = await createPool(db, { name: 'main' });
@@ -81,6 +105,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     upstream,
     gateway,
     db,
+    queries,
     databaseUrl,
     runtime,
     poolId: pool.id,
