@@ -175,6 +175,7 @@ describe('operations', () => {
 describe('hot path', () => {
   it('makes no database round-trip per request for a cached key', async () => {
     const counted = await startHarness({ accounts: ['acct-a', 'acct-b'], countQueries: true });
+    for (const id of ['acct-a', 'acct-b']) counted.upstream.account(id).setUsageStepPercent(0);
     try {
       for (let i = 0; i < 5; i++) await streamTurn(counted, { headers: { 'session-id': 'warm' } });
       await counted.gateway.context.requestLog.flush();
