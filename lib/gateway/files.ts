@@ -6,7 +6,9 @@ import { parseJsonOrNull } from '../json';
 import { readBody } from '../http/body';
 import type { GatewayContext } from './context';
 import { admitModelless } from './admission';
-import { dispatch } from './pipeline';
+import { dispatch, type UpstreamJob } from './pipeline';
+import type { AuthenticatedKey } from './keys';
+import type { PoolState } from './pool-state';
 import { runExchange } from './trace';
 
 const FILE_TTL_MS = 24 * 3600_000;
@@ -142,23 +144,18 @@ export function handleFileUploaded(ctx: GatewayContext, req: IncomingMessage, re
   });
 }
 
-/** `POST /backend-api/transcribe`: multipart audio, size-limited, passed to one account. */
+/** A multipart audio body (size-limited) for the backend's transcribe route, as it came. */
+export async function transcriptionJob(req: IncomingMessage, key: AuthenticatedKey, pool: PoolState): Promise<UpstreamJob> {
+  const contentType = req.headers['content-type'] ?? '';
+  if (!contentType.startsWith('multipart/form-data')) throw new AppError('invalid_request', 'transcription expects multipart/form-data', 415);
+  const body = await readBody(req, MAX_TRANSCRIBE_BYTES);
+  return { key, pool, upstreamPath: '/transcribe', body, contentType, accept: 'application/json', model: '', routeClass: 'file', continuity: {} };
+}
+
+/** `POST /backend-api/transcribe`: passed to one account. */
 export function handleTranscribe(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse) {
   return runExchange(ctx, req, res, { path: '/backend-api/transcribe', transport: 'http_multipart' }, async (exchange) => {
     const { key, pool } = await admitModelless(ctx, req, exchange.trace);
-    const contentType = req.headers['content-type'] ?? '';
-    if (!contentType.startsWith('multipart/form-data')) throw new AppError('invalid_request', 'transcribe expects multipart/form-data', 415);
-    const raw = await readBody(req, MAX_TRANSCRIBE_BYTES);
-    return dispatch(ctx, exchange, {
-      key,
-      pool,
-      upstreamPath: '/transcribe',
-      body: raw,
-      contentType,
-      accept: 'application/json',
-      model: '',
-      routeClass: 'file',
-      continuity: {},
-    });
+    return dispatch(ctx, exchange, await transcriptionJob(req, key, pool));
   });
 }

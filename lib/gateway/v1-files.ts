@@ -5,6 +5,7 @@ import { parseJsonOrNull } from '../json';
 import { readBody } from '../http/body';
 import type { GatewayContext } from './context';
 import { admitModelless, requireV1 } from './admission';
+import { transcriptionJob } from './files';
 import { dispatch, type UpstreamJob } from './pipeline';
 import { runExchange, type Exchange } from './trace';
 import { sendJson } from './operations';
@@ -174,20 +175,7 @@ export function handleV1Transcription(ctx: GatewayContext, req: IncomingMessage,
   return runExchange(ctx, req, res, { path: '/v1/audio/transcriptions', transport: 'http_multipart' }, async (exchange) => {
     const { key, pool } = await admitModelless(ctx, req, exchange.trace);
     requireV1(pool);
-    const contentType = req.headers['content-type'] ?? '';
-    if (!contentType.startsWith('multipart/form-data')) throw new AppError('invalid_request', 'expected multipart/form-data', 415);
-    const raw = await readBody(req, MAX_FILE_BYTES);
-    const answer = await call(ctx, exchange, {
-      key,
-      pool,
-      upstreamPath: '/transcribe',
-      body: raw,
-      contentType,
-      accept: 'application/json',
-      model: '',
-      routeClass: 'file',
-      continuity: {},
-    });
+    const answer = await call(ctx, exchange, await transcriptionJob(req, key, pool));
     const text = (parseJsonOrNull(answer.body) as { text?: unknown } | null)?.text;
     if (typeof text !== 'string') throw new AppError('invalid_upstream_response', 'the transcription answer was not understood', 502);
     sendJson(res, 200, { text });
