@@ -203,8 +203,12 @@ export class PoolRegistry {
     const pool = this.poolOf(accountId);
     const account = pool?.accounts.get(accountId);
     if (!pool || !account) return;
-    account.snapshot = change(account.snapshot);
-    pool.snapshots = [...pool.accounts.values()].map((a) => a.snapshot);
+    const previous = account.snapshot;
+    account.snapshot = change(previous);
+    // Planning is synchronous, so the routing input can be updated in place.
+    const index = pool.snapshots.indexOf(previous);
+    if (index === -1) pool.snapshots = [...pool.accounts.values()].map((a) => a.snapshot);
+    else pool.snapshots[index] = account.snapshot;
   }
 
   async flushWindows() {
