@@ -8,6 +8,8 @@ export type ChangeEvent =
   | { kind: 'api_key'; apiKeyId: string; prefix: string }
   | { kind: 'pool'; poolId: string }
   | { kind: 'account'; accountId: string; poolId: string }
+  /** An operator asked for a token refresh now (the gateway that serves the Pool performs it). */
+  | { kind: 'account_refresh'; accountId: string; poolId: string }
   | { kind: 'settings' };
 
 const BUS = Symbol.for('codex-pooler.events');

@@ -93,6 +93,13 @@ export function createGatewayContext(runtime: Runtime, options: GatewayOptions =
     if (!options.health) health.settings = healthFromSettings(next);
   };
   const unsubscribe = onChange((event) => {
+    // The account's expiry was set to now: once reloaded, asking for its token refreshes it.
+    if (event.kind === 'account_refresh') {
+      pools
+        .reload(event.poolId)
+        .then(() => credentials.accessToken(event.accountId))
+        .catch((err: unknown) => log.warn({ err, accountId: event.accountId }, 'requested token refresh failed'));
+    }
     if (event.kind === 'settings') loadSettings(db).then(applySettings, (err: unknown) => log.warn({ err }, 'settings reload failed'));
   });
   const context: GatewayContext = {

@@ -130,3 +130,19 @@ describe('tokens', () => {
     expect(h.upstream.tokenEndpointCalls()).toBe(1);
   });
 });
+
+describe('refresh on request', () => {
+  it('refreshes an account token at once when an operator asks', async () => {
+    h = await startHarness({ accounts: ['acct-a'] });
+    await warmAccounts(h);
+    const { requestTokenRefresh } = await import('../../lib/accounts');
+    const { publishChange } = await import('../../lib/events');
+    const before = h.upstream.tokenEndpointCalls();
+    await requestTokenRefresh(h.db, h.accountIds['acct-a']!);
+    publishChange({ kind: 'account_refresh', accountId: h.accountIds['acct-a']!, poolId: h.poolId });
+    for (let i = 0; i < 50 && h.upstream.tokenEndpointCalls() === before; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(h.upstream.tokenEndpointCalls()).toBe(before + 1);
+    const row = await h.db.prisma.upstreamAccount.findUniqueOrThrow({ where: { id: h.accountIds['acct-a'] } });
+    expect(row.tokenExpiresAt!.getTime()).toBeGreaterThan(h.clock.now);
+  });
+});

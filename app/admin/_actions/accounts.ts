@@ -53,6 +53,7 @@ const refresh = guarded({
   run: async (ctx, { accountId: id }) => {
     const account = await requestTokenRefresh(rt().db, id);
     publishChange({ kind: 'account', accountId: id, poolId: account.poolId });
+    publishChange({ kind: 'account_refresh', accountId: id, poolId: account.poolId });
     await recordAudit({ actorId: ctx.operator.id, action: 'account.refresh', targetType: 'account', targetId: id, poolId: account.poolId, ip: ctx.ip });
     return null;
   },
