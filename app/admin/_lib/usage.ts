@@ -19,31 +19,44 @@ export async function usageReport(scope: PoolScope, windowName: WindowName, dime
   if (poolId) and.push({ poolId });
   const where = { AND: and };
 
-  const rows = await prisma.requestLog.findMany({
-    where,
-    select: { createdAt: true, status: true, inputTokens: true, cachedInputTokens: true, outputTokens: true, costMicros: true },
-    take: 200_000,
-  });
+  // Bucketed in PostgreSQL: the page never reads individual rows, however busy the window was.
+  const params: unknown[] = [since, bucketMs];
+  let filter = '';
+  if (scope !== 'all') {
+    params.push(scope);
+    filter += ` AND "poolId" = ANY($${params.length}::text[])`;
+  }
+  if (poolId) {
+    params.push(poolId);
+    filter += ` AND "poolId" = $${params.length}`;
+  }
+  const buckets = await getRuntime().db.sql<{ b: string | number; requests: number; errors: number; input: string | number; cached: string | number; output: string | number; cost: string | number }>(
+    `SELECT floor(extract(epoch FROM "createdAt") * 1000 / $2)::bigint AS b, count(*)::int AS requests,
+            count(*) FILTER (WHERE "status" >= 400)::int AS errors, sum("inputTokens")::bigint AS input,
+            sum("cachedInputTokens")::bigint AS cached, sum("outputTokens")::bigint AS output, sum("costMicros")::bigint AS cost
+       FROM "RequestLog" WHERE "createdAt" >= $1${filter} GROUP BY b`,
+    params,
+  );
   const start = Math.floor(since.getTime() / bucketMs) * bucketMs;
   const count = Math.ceil((now.getTime() - start) / bucketMs);
   const series: UsagePoint[] = Array.from({ length: count }, (_, i) => ({ t: new Date(start + i * bucketMs).toISOString(), requests: 0, errors: 0, input: 0, cached: 0, output: 0, cost: 0 }));
   const totals = { requests: 0, success: 0, input: 0, cached: 0, output: 0, costMicros: 0 };
-  for (const r of rows) {
-    const p = series[Math.min(count - 1, Math.floor((r.createdAt.getTime() - start) / bucketMs))];
-    const ok = r.status < 400;
-    totals.requests += 1;
-    totals.success += ok ? 1 : 0;
-    totals.input += r.inputTokens;
-    totals.cached += r.cachedInputTokens;
-    totals.output += r.outputTokens;
-    totals.costMicros += Number(r.costMicros);
+  for (const row of buckets) {
+    const [input, cached, output, cost] = [Number(row.input), Number(row.cached), Number(row.output), Number(row.cost)];
+    totals.requests += row.requests;
+    totals.success += row.requests - row.errors;
+    totals.input += input;
+    totals.cached += cached;
+    totals.output += output;
+    totals.costMicros += cost;
+    const p = series[Math.min(count - 1, Math.max(0, Math.floor((Number(row.b) * bucketMs - start) / bucketMs)))];
     if (p) {
-      p.requests += 1;
-      p.errors += ok ? 0 : 1;
-      p.input += r.inputTokens - r.cachedInputTokens;
-      p.cached += r.cachedInputTokens;
-      p.output += r.outputTokens;
-      p.cost += Number(r.costMicros) / 1_000_000;
+      p.requests += row.requests;
+      p.errors += row.errors;
+      p.input += input - cached;
+      p.cached += cached;
+      p.output += output;
+      p.cost += cost / 1_000_000;
     }
   }
 
