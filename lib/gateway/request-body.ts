@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { gunzip, inflate } from 'node:zlib';
+import zlib, { gunzip, inflate } from 'node:zlib';
 import { promisify } from 'node:util';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import { AppError } from '../errors';
@@ -35,7 +35,7 @@ export async function readDecodedBody(req: IncomingMessage, limits: BodyLimits):
   let decoded: Buffer;
   try {
     if (encoding === 'zstd') {
-      decoded = decodeZstd(compressed, maxOutput);
+      decoded = await decodeZstd(compressed, maxOutput);
     } else {
       const inflater = encoding === 'deflate' ? inflateAsync : gunzipAsync;
       decoded = await inflater(compressed, { maxOutputLength: maxOutput + 1 });
@@ -48,8 +48,17 @@ export async function readDecodedBody(req: IncomingMessage, limits: BodyLimits):
   return decoded;
 }
 
-/** Streams the frames so a body that inflates past the limit stops there instead of allocating it. */
-function decodeZstd(compressed: Buffer, maxOutput: number): Buffer {
+type ZlibZstd = (buffer: Buffer, options: { maxOutputLength: number }, callback: (error: Error | null, result: Buffer) => void) => void;
+/** Node ≥ 22.15 decodes zstd in its thread pool; Node 20 has none, so fzstd runs here. */
+const nativeZstd = (zlib as unknown as { zstdDecompress?: ZlibZstd }).zstdDecompress;
+const ZSTD_SLICE_BYTES = 64 * 1024;
+
+/**
+ * Decodes zstd up to `maxOutput` bytes. fzstd is pure JavaScript, so it is fed in slices with a
+ * yield between them: a large body never holds the event loop (and every open stream) for long.
+ */
+async function decodeZstd(compressed: Buffer, maxOutput: number): Promise<Buffer> {
+  if (nativeZstd) return promisify(nativeZstd)(compressed, { maxOutputLength: maxOutput + 1 });
   const chunks: Uint8Array[] = [];
   let size = 0;
   const stream = new ZstdDecompress((chunk) => {
@@ -57,7 +66,11 @@ function decodeZstd(compressed: Buffer, maxOutput: number): Buffer {
     if (size > maxOutput) throw Object.assign(new Error('zstd output too large'), { code: 'ERR_BUFFER_TOO_LARGE' });
     chunks.push(chunk);
   });
-  stream.push(compressed, true);
+  for (let offset = 0; offset < compressed.length; offset += ZSTD_SLICE_BYTES) {
+    const end = Math.min(compressed.length, offset + ZSTD_SLICE_BYTES);
+    stream.push(compressed.subarray(offset, end), end === compressed.length);
+    if (end < compressed.length) await new Promise((resolve) => setImmediate(resolve));
+  }
   return Buffer.concat(chunks);
 }
 
