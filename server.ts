@@ -6,11 +6,16 @@ import { startRuntime } from './lib/runtime/start';
 import { createGateway, isGatewayPath } from './lib/gateway';
 import { ADMIN_PATH, handleAdminRequest, publishAdminEndpoint } from './lib/automation/admin-endpoint';
 import { isBootstrapped } from './lib/operators';
-import { CLIENT_IP_HEADER, resolveClientIp, trustedProxyList } from './lib/http/client-ip';
+import { CLIENT_IP_HEADER, contains, resolveClientIp, trustedProxyList } from './lib/http/client-ip';
 import { getSettings } from './lib/settings';
 
 // Pages that must answer before the first owner exists; everything else redirects to /bootstrap.
 const OPEN_BEFORE_BOOTSTRAP = ['/bootstrap', '/_next/', '/api/auth/', '/favicon.ico'];
+
+/** A next-auth session cookie is present (pages still verify it; this only routes anonymous visits). */
+function hasSessionCookie(req: IncomingMessage): boolean {
+  return /(?:^|;\s*)(?:__Secure-)?next-auth\.session-token(?:\.\d+)?=/.test(req.headers.cookie ?? '');
+}
 
 async function main() {
   const config = loadConfig();
@@ -32,7 +37,13 @@ async function main() {
   async function onRequest(req: IncomingMessage, res: ServerResponse) {
     const pathname = (req.url ?? '/').split('?', 1)[0]!;
     // The dashboard reads the caller's address from this header; a client-sent value never survives.
-    req.headers[CLIENT_IP_HEADER] = resolveClientIp(req, trustedProxyList(getSettings().trustedProxies));
+    const trustedProxies = trustedProxyList(getSettings().trustedProxies);
+    req.headers[CLIENT_IP_HEADER] = resolveClientIp(req, trustedProxies);
+    // next-auth builds URLs and the cookie's Secure flag from these: only a trusted proxy sets them.
+    if (!contains(trustedProxies, req.socket.remoteAddress ?? '')) {
+      delete req.headers['x-forwarded-host'];
+      delete req.headers['x-forwarded-proto'];
+    }
     if (isGatewayPath(pathname)) {
       inFlight += 1;
       res.once('close', () => {
@@ -48,6 +59,11 @@ async function main() {
         res.writeHead(307, { location: '/bootstrap' }).end();
         return;
       }
+    }
+    // Any /admin path, even one that matches no page, sends an anonymous visitor to sign in.
+    if (pathname.startsWith('/admin') && !hasSessionCookie(req)) {
+      res.writeHead(307, { location: '/login' }).end();
+      return;
     }
     return nextHandler(req, res);
   }

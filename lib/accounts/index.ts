@@ -41,10 +41,29 @@ export async function importAuthJson(
       },
     });
   } catch (error) {
-    if (isUniqueViolation(error)) {
-      throw new AppError('duplicate_account', `account ${creds.chatgptAccountId}${creds.email ? ` (${creds.email})` : ''} is already imported`, 409);
+    if (!isUniqueViolation(error)) throw error;
+    // The way back from reauth_required: a fresh auth.json for the same account in the same Pool
+    // replaces its tokens and keeps its label, weight and priority.
+    const existing = await db.prisma.upstreamAccount.findUnique({
+      where: { chatgptAccountId_chatgptUserId: { chatgptAccountId: creds.chatgptAccountId, chatgptUserId: creds.chatgptUserId } },
+    });
+    if (existing && existing.poolId === pool.id && existing.status === 'reauth_required') {
+      return db.prisma.upstreamAccount.update({
+        where: { id: existing.id },
+        data: {
+          status: 'active',
+          lastErrorCode: null,
+          planType: creds.planType,
+          accessTokenCipher: access.ciphertext,
+          refreshTokenCipher: seal(creds.refreshToken, 'refresh').ciphertext,
+          idTokenCipher: seal(creds.idToken, 'id').ciphertext,
+          tokenKeyVersion: access.keyVersion,
+          tokenExpiresAt: creds.tokenExpiresAt,
+          lastRefreshAt: creds.lastRefreshAt,
+        },
+      });
     }
-    throw error;
+    throw new AppError('duplicate_account', `account ${creds.chatgptAccountId}${creds.email ? ` (${creds.email})` : ''} is already imported`, 409);
   }
 }
 

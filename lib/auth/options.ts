@@ -2,7 +2,7 @@ import type { NextAuthOptions } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
 import { z } from 'zod';
 import { getRuntime } from '../runtime';
-import { verifyPassword } from '../operators';
+import { dummyPasswordHash, verifyPassword } from '../operators';
 import { recordAudit } from '../audit';
 import { clientIp } from './request';
 import { clearFailures, isThrottled, recordFailure } from './throttle';
@@ -42,15 +42,20 @@ export function authOptions(): NextAuthOptions {
           if (!parsed.success) return null;
           const { email, password, totp, recoveryCode } = parsed.data;
           const fail = async (reason: string, operatorId?: string) => {
-            recordFailure(email, ip);
             await recordAudit({ actorType: operatorId ? 'operator' : 'anonymous', actorId: operatorId, action: 'auth.sign_in', targetType: 'operator', targetId: operatorId, outcome: 'failure', ip, details: { reason } });
             return null;
           };
           if (isThrottled(email, ip)) return fail('throttled');
+          // Counted before any wait, so a burst of parallel attempts cannot all pass the check;
+          // a success clears it below.
+          recordFailure(email, ip);
           const { prisma } = runtime.db;
-          const operator = await prisma.operator.findUnique({ where: { email } });
-          // Same generic failure for unknown email, wrong password and disabled operators.
-          if (!operator || operator.disabled || !(await verifyPassword(operator.passwordHash, password))) return fail('credentials', operator?.id);
+          const found = await prisma.operator.findUnique({ where: { email } });
+          // Same generic failure for unknown email, wrong password and disabled operators; the
+          // first two cost the same argon2 work, so timing does not tell them apart either.
+          const operator = found && !found.disabled ? found : null;
+          const passwordOk = await verifyPassword(operator?.passwordHash ?? (await dummyPasswordHash()), password);
+          if (!operator || !passwordOk) return fail('credentials', found?.id);
           if (operator.totpEnabledAt) {
             if (!totp && !recoveryCode) throw new Error(MFA_REQUIRED);
             if (totp) {
@@ -62,7 +67,7 @@ export function authOptions(): NextAuthOptions {
               await recordAudit({ actorId: operator.id, action: 'auth.recovery_code_used', targetType: 'operator', targetId: operator.id, ip });
             }
           }
-          clearFailures(email);
+          clearFailures(email, ip);
           const session = await prisma.operatorSession.create({
             data: {
               operatorId: operator.id,

@@ -37,8 +37,10 @@ export function recordFailure(email: string, ip: string | null, now = Date.now()
   for (const [, key] of keys(email, ip)) store().set(key, [...recent(key, now), now]);
 }
 
-export function clearFailures(email: string): void {
+/** After a successful sign-in: the account starts afresh, and the IP gets this attempt back. */
+export function clearFailures(email: string, ip: string | null = null): void {
   store().delete(`account:${email}`);
+  if (ip) store().get(`ip:${ip}`)?.pop();
 }
 
 export function resetThrottle(): void {

@@ -45,9 +45,13 @@ export function resolveClientIp(req: IncomingMessage, trustedProxies: BlockList)
   return peer;
 }
 
-/** Trusted proxies from the instance settings, rebuilt only when the list changes. */
+/**
+ * Trusted proxies from the instance settings, rebuilt only when the list changes. Loopback is
+ * always trusted: only a process on this host (typically its reverse proxy) can connect from it.
+ */
+const LOOPBACK = ['127.0.0.0/8', '::1'];
 let trusted: { source: readonly string[]; list: BlockList } | undefined;
 export function trustedProxyList(entries: readonly string[]): BlockList {
-  if (trusted?.source !== entries) trusted = { source: entries, list: addressList(entries) };
+  if (trusted?.source !== entries) trusted = { source: entries, list: addressList([...LOOPBACK, ...entries]) };
   return trusted.list;
 }

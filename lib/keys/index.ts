@@ -4,6 +4,7 @@ import type { Database } from '../db';
 import { keyedHash } from '../crypto';
 import { findPoolByName } from '../pools';
 import { AppError } from '../errors';
+import { patchOf } from '../zod-patch';
 
 // Raw keys look like `sk-cp-<12 hex>_<secret>`: the public prefix finds the row, the keyed hash
 // of the whole key proves it. Only the prefix and the hash are stored.
@@ -92,7 +93,7 @@ export async function rotateApiKey(db: Database, hashKey: Buffer, keyId: string)
 
 export async function updateApiKeyPolicy(db: Database, keyId: string, policy: Partial<z.input<typeof keyPolicySchema>>) {
   await keyOrThrow(db, keyId);
-  const data = keyPolicySchema.partial().parse(policy);
+  const data = patchOf(keyPolicySchema).parse(policy);
   return db.prisma.apiKey.update({ where: { id: keyId }, data });
 }
 

@@ -3,7 +3,7 @@ import type { Database } from '../db';
 import { AppError, isUniqueViolation } from '../errors';
 import { emailSchema, hashPassword, passwordSchema } from './passwords';
 
-export { hashPassword, verifyPassword, passwordSchema, emailSchema } from './passwords';
+export { hashPassword, verifyPassword, dummyPasswordHash, passwordSchema, emailSchema } from './passwords';
 
 export const newOperatorSchema = z.object({ email: emailSchema, password: passwordSchema });
 export type NewOperator = z.infer<typeof newOperatorSchema>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Database } from '../db';
 import { AppError, isUniqueViolation } from '../errors';
+import { patchOf } from '../zod-patch';
 
 export const poolNameSchema = z.string().trim().min(1, 'pool name is required').max(80, 'pool name is at most 80 characters');
 
@@ -54,7 +55,7 @@ export async function createPoolWithSettings(db: Database, input: z.input<typeof
 }
 
 export async function updatePool(db: Database, poolId: string, input: Partial<z.input<typeof poolSettingsSchema>>) {
-  const data = poolSettingsSchema.partial().parse(input);
+  const data = patchOf(poolSettingsSchema).parse(input);
   try {
     return await db.prisma.pool.update({ where: { id: poolId }, data });
   } catch (error) {

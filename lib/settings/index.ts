@@ -4,6 +4,7 @@ import type { Database } from '../db';
 import type { Prisma } from '../db/generated/client';
 import { hashesEqual, keyedHash } from '../crypto';
 import { onChange, publishChange } from '../events';
+import { patchOf } from '../zod-patch';
 
 /**
  * Instance settings: typed with defaults, stored as InstanceSetting rows (one row per key), read
@@ -128,14 +129,7 @@ export function metricsBearerMatches(hashKey: Buffer, presented: string | null |
   return hashesEqual(settings.metricsBearerHash, hashMetricsBearer(hashKey, presented));
 }
 
-// Built from the fields without their defaults: zod 4's partial() still fills defaults in, which
-// would turn a one-field save into a reset of every other field.
-const patchShape = Object.fromEntries(
-  KEYS.filter((key) => key !== 'metricsBearerHash').map((key) => [key, (settingsSchema.shape[key] as unknown as z.ZodDefault<z.ZodType>).unwrap().optional()]),
-) as { [K in Exclude<keyof InstanceSettings, 'metricsBearerHash'>]: z.ZodOptional<z.ZodType<InstanceSettings[K]>> };
-
-export const settingsPatchSchema = z
-  .object(patchShape)
+export const settingsPatchSchema = patchOf(settingsSchema.omit({ metricsBearerHash: true }))
   .extend({ metricsBearer: z.string().min(16, 'the metrics bearer must be at least 16 characters').max(200).nullable().optional() })
   .strict();
 

@@ -2,6 +2,7 @@
 
 import { z } from 'zod';
 import { guarded } from '@/lib/auth';
+import { patchOf } from '@/lib/zod-patch';
 import { getRuntime } from '@/lib/runtime';
 import { recordAudit } from '@/lib/audit';
 import { publishChange } from '@/lib/events';
@@ -62,7 +63,7 @@ const revoke = guarded({
 const update = guarded({
   name: 'api_key.update',
   access: 'pool',
-  input: keyPolicySchema.partial().extend({ keyId }).strict(),
+  input: patchOf(keyPolicySchema).extend({ keyId }).strict(),
   run: async (ctx, { keyId: id, ...policy }) => {
     const key = await updateApiKeyPolicy(rt().db, id, policy);
     publishChange({ kind: 'api_key', apiKeyId: id, prefix: key.prefix });

@@ -2,6 +2,7 @@
 
 import { z } from 'zod';
 import { guarded } from '@/lib/auth';
+import { patchOf } from '@/lib/zod-patch';
 import { getRuntime } from '@/lib/runtime';
 import { recordAudit } from '@/lib/audit';
 import { publishChange } from '@/lib/events';
@@ -25,7 +26,7 @@ const create = guarded({
 const update = guarded({
   name: 'pool.update',
   access: 'owner',
-  input: poolSettingsSchema.partial().extend({ poolId: z.string().min(1) }).strict(),
+  input: patchOf(poolSettingsSchema).extend({ poolId: z.string().min(1) }).strict(),
   run: async (ctx, { poolId, ...input }) => {
     const pool = await updatePool(db(), poolId, input);
     publishChange({ kind: 'pool', poolId });
