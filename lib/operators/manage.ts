@@ -63,6 +63,9 @@ export async function setOperatorDisabled(db: Database, actorId: string, operato
     const target = await tx.operator.findUnique({ where: { id: operatorId } });
     if (!target) throw new AppError('not_found', 'No such operator.', 404);
     if (disabled && target.role === 'instance_owner') {
+      // Owner rows are locked first, so two owners deactivating each other at once are serialised
+      // and the second sees the first's change.
+      await tx.$executeRaw`SELECT id FROM "Operator" WHERE role = 'instance_owner' FOR UPDATE`;
       const activeOwners = await tx.operator.count({ where: { role: 'instance_owner', disabled: false } });
       if (activeOwners <= 1 && !target.disabled) throw new AppError('last_owner', 'The last active owner cannot be deactivated.', 409);
     }
@@ -80,10 +83,18 @@ export async function setOperatorPools(db: Database, operatorId: string, poolIds
 }
 
 /** A temporary password, shown once; the operator must change it at next sign-in. */
+/**
+ * An owner's reset of another operator: a temporary password that must be changed, every session
+ * ended, and two-factor cleared — the way back for an operator who lost their authenticator.
+ */
 export async function resetOperatorPassword(db: Database, operatorId: string) {
   const temporary = randomToken(12);
-  await db.prisma.operator.update({ where: { id: operatorId }, data: { passwordHash: await hashPassword(temporary), mustChangePassword: true } });
-  await db.prisma.operatorSession.updateMany({ where: { operatorId, revokedAt: null }, data: { revokedAt: new Date() } });
+  const passwordHash = await hashPassword(temporary);
+  await db.prisma.$transaction([
+    db.prisma.operator.update({ where: { id: operatorId }, data: { passwordHash, mustChangePassword: true, totpSecretCipher: null, totpKeyVersion: null, totpEnabledAt: null } }),
+    db.prisma.recoveryCode.deleteMany({ where: { operatorId } }),
+    db.prisma.operatorSession.updateMany({ where: { operatorId, revokedAt: null }, data: { revokedAt: new Date() } }),
+  ]);
   return temporary;
 }
 
