@@ -60,7 +60,7 @@ export function authOptions(): NextAuthOptions {
             if (!totp && !recoveryCode) throw new Error(MFA_REQUIRED);
             if (totp) {
               const secret = openTotpSecret(operator);
-              if (!secret || !acceptTotpForSignIn(operator.id, secret, totp)) return fail('totp', operator.id);
+              if (!secret || !(await acceptTotpForSignIn(operator.id, secret, totp))) return fail('totp', operator.id);
             } else if (!(await consumeRecoveryCode(operator.id, recoveryCode))) {
               return fail('recovery_code', operator.id);
             } else {

@@ -20,30 +20,29 @@ export function totpUri(secretBase32: string, email: string): string {
 }
 
 export function verifyTotp(secretBase32: string, code: string, timestamp = Date.now()): boolean {
-  const token = code.replace(/\s+/g, '');
-  if (!/^\d{6}$/.test(token)) return false;
-  return totpFor(secretBase32, 'x').validate({ token, window: 1, timestamp }) !== null;
+  return totpStep(secretBase32, code, timestamp) !== null;
 }
 
-// The last time step accepted at sign-in, per operator: a code works once (in this process).
-const LAST_STEP = Symbol.for('codex-pooler.totp-last-step');
-function lastSteps(): Map<string, number> {
-  const g = globalThis as { [LAST_STEP]?: Map<string, number> };
-  g[LAST_STEP] ??= new Map();
-  return g[LAST_STEP];
-}
-
-/** Sign-in check: a valid code (±1 step) that is newer than the last one this operator used. */
-export function acceptTotpForSignIn(operatorId: string, secretBase32: string, code: string, timestamp = Date.now()): boolean {
+/** The time step a valid code (±1 step) belongs to, or null. */
+export function totpStep(secretBase32: string, code: string, timestamp = Date.now()): number | null {
   const token = code.replace(/\s+/g, '');
-  if (!/^\d{6}$/.test(token)) return false;
+  if (!/^\d{6}$/.test(token)) return null;
   const delta = totpFor(secretBase32, 'x').validate({ token, window: 1, timestamp });
-  if (delta === null) return false;
-  const step = Math.floor(timestamp / 30_000) + delta;
-  const last = lastSteps().get(operatorId);
-  if (last !== undefined && step <= last) return false;
-  lastSteps().set(operatorId, step);
-  return true;
+  return delta === null ? null : Math.floor(timestamp / 30_000) + delta;
+}
+
+/**
+ * Sign-in check: a valid code newer than the last one this operator used. The step is claimed
+ * with a conditional update, so a code works once across processes and restarts.
+ */
+export async function acceptTotpForSignIn(operatorId: string, secretBase32: string, code: string, timestamp = Date.now()): Promise<boolean> {
+  const step = totpStep(secretBase32, code, timestamp);
+  if (step === null) return false;
+  const claimed = await getRuntime().db.prisma.operator.updateMany({
+    where: { id: operatorId, OR: [{ totpLastStep: null }, { totpLastStep: { lt: step } }] },
+    data: { totpLastStep: step },
+  });
+  return claimed.count === 1;
 }
 
 export function totpAad(operatorId: string): string {
@@ -104,12 +103,14 @@ export async function confirmTotpEnrolment(operatorId: string, code: string): Pr
   if (operator.totpEnabledAt) throw new AppError('totp_enabled', 'Two-factor authentication is already on.', 409);
   const secret = openTotpSecret(operator);
   if (!secret) throw new AppError('totp_not_started', 'Start enrolment first.', 409);
-  if (!verifyTotp(secret, code)) throw new AppError('invalid_code', 'That code is not valid; check the time on your device.', 422);
+  const step = totpStep(secret, code);
+  if (step === null) throw new AppError('invalid_code', 'That code is not valid; check the time on your device.', 422);
   const codes = newRecoveryCodes();
+  // The enrolment code is spent too: it cannot be replayed to sign in.
   await prisma.$transaction([
     prisma.recoveryCode.deleteMany({ where: { operatorId } }),
     prisma.recoveryCode.createMany({ data: codes.map((c) => ({ operatorId, codeHash: hashRecoveryCode(c) })) }),
-    prisma.operator.update({ where: { id: operatorId }, data: { totpEnabledAt: new Date() } }),
+    prisma.operator.update({ where: { id: operatorId }, data: { totpEnabledAt: new Date(), totpLastStep: step } }),
   ]);
   return codes;
 }

@@ -27,17 +27,6 @@ describe('pure pieces', () => {
     expect(verifyTotp(secret, 'abcdef', now)).toBe(false);
   });
 
-  it('a TOTP code signs in once; an older step after a newer one is refused', () => {
-    const secret = new OTPAuth.Secret({ size: 20 }).base32;
-    const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) });
-    const now = Date.now();
-    const current = totp.generate({ timestamp: now });
-    expect(acceptTotpForSignIn('op-replay', secret, current, now)).toBe(true);
-    expect(acceptTotpForSignIn('op-replay', secret, current, now)).toBe(false);
-    expect(acceptTotpForSignIn('op-replay', secret, totp.generate({ timestamp: now - 30_000 }), now)).toBe(false);
-    expect(acceptTotpForSignIn('op-replay', secret, totp.generate({ timestamp: now + 30_000 }), now)).toBe(true);
-  });
-
   it('throttles an account after 5 failures and an IP after 20, for 15 minutes', () => {
     resetThrottle();
     const t = 1_000_000;
@@ -177,6 +166,20 @@ describe.each(databaseTargets())('dashboard domain on $name', (target) => {
     expect(await consumeRecoveryCode(op.id, codes[3]!.toUpperCase())).toBe(true);
     expect(await consumeRecoveryCode(op.id, codes[3]!)).toBe(false);
     expect(await consumeRecoveryCode(op.id, 'nonsense')).toBe(false);
+  });
+
+  it('a TOTP code signs in once, in any process; an older step after a newer one is refused', async () => {
+    const op = await createOperatorWithPassword(db, { email: 'replay@example.com', password: 'password-123', role: 'instance_admin' });
+    const secret = new OTPAuth.Secret({ size: 20 }).base32;
+    const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) });
+    const now = Date.now();
+    const current = totp.generate({ timestamp: now });
+    expect(await acceptTotpForSignIn(op.id, secret, current, now)).toBe(true);
+    expect(await acceptTotpForSignIn(op.id, secret, current, now)).toBe(false);
+    expect(await acceptTotpForSignIn(op.id, secret, totp.generate({ timestamp: now - 30_000 }), now)).toBe(false);
+    expect(await acceptTotpForSignIn(op.id, secret, totp.generate({ timestamp: now + 30_000 }), now)).toBe(true);
+    // The step lives in the database: a second process would refuse the same code too.
+    expect((await db.prisma.operator.findUniqueOrThrow({ where: { id: op.id } })).totpLastStep).toBe(Math.floor(now / 30_000) + 1);
   });
 
   it('saves settings, reloads the cache and publishes the change; the metrics bearer is stored hashed', async () => {

@@ -16,7 +16,7 @@ describe.each(databaseTargets())('migrated schema on $name', (target) => {
   it('supports every model with its relations, enums, arrays, JSON and BigInt', async () => {
     const p = db.prisma;
     const operator = await p.operator.create({
-      data: { email: 'o@example.com', passwordHash: 'h', role: 'instance_owner', totpSecretCipher: 'c', totpKeyVersion: 1 },
+      data: { email: 'o@example.com', passwordHash: 'h', role: 'instance_owner', totpSecretCipher: 'c', totpKeyVersion: 1, totpLastStep: 59_000_000 },
     });
     await p.recoveryCode.create({ data: { operatorId: operator.id, codeHash: 'x' } });
     await p.operatorSession.create({ data: { operatorId: operator.id, expiresAt: new Date(Date.now() + 1000) } });
