@@ -1,6 +1,6 @@
 'use client';
 
-import { useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { useRouter } from 'next/navigation';
 import { z } from 'zod';
 import type { ActionResult } from '@/lib/auth/guard';
@@ -61,6 +61,14 @@ function clientSchema(fields: FieldSpec[]) {
   return z.object(shape);
 }
 
+/** An ISO instant as a `datetime-local` value in this browser's time zone (what the input shows and submits). */
+function localDateTimeInput(iso: string): string {
+  const instant = new Date(iso);
+  if (Number.isNaN(instant.getTime())) return '';
+  const local = new Date(instant.getTime() - instant.getTimezoneOffset() * 60_000);
+  return local.toISOString().slice(0, 16);
+}
+
 function collect(form: HTMLFormElement, fields: FieldSpec[]): Record<string, unknown> {
   const data = new FormData(form);
   const out: Record<string, unknown> = {};
@@ -101,6 +109,13 @@ const inputClass =
 export function FieldInput({ field }: { field: FieldSpec }) {
   // Unique per instance: a page can hold several forms with the same field names.
   const id = `${useId()}-${field.name}`;
+  // A datetime default is an instant; only the browser knows its time zone, so it fills the
+  // input after hydration (the server renders it empty).
+  const dateTimeRef = useRef<HTMLInputElement>(null);
+  const instant = field.type === 'datetime' && typeof field.defaultValue === 'string' ? field.defaultValue : null;
+  useEffect(() => {
+    if (instant && dateTimeRef.current) dateTimeRef.current.value = localDateTimeInput(instant);
+  }, [instant]);
   if (field.type === 'checkbox') {
     return (
       <label className="flex items-center gap-2 text-sm text-slate-700" htmlFor={id}>
@@ -141,7 +156,7 @@ export function FieldInput({ field }: { field: FieldSpec }) {
     control = <textarea {...common} rows={6} defaultValue={field.defaultValue == null ? undefined : String(field.defaultValue)} className={`${inputClass} font-mono text-xs`} />;
   } else {
     const type = field.type === 'list' ? 'text' : field.type === 'datetime' ? 'datetime-local' : field.type;
-    const value = Array.isArray(field.defaultValue) ? field.defaultValue.join(', ') : field.defaultValue;
+    const value = Array.isArray(field.defaultValue) ? field.defaultValue.join(', ') : field.type === 'datetime' ? null : field.defaultValue;
     control = (
       <input
         {...common}
@@ -152,6 +167,7 @@ export function FieldInput({ field }: { field: FieldSpec }) {
         maxLength={field.maxLength}
         autoComplete={field.type === 'password' ? 'new-password' : 'off'}
         defaultValue={value == null || typeof value === 'boolean' ? undefined : value}
+        ref={field.type === 'datetime' ? dateTimeRef : undefined}
       />
     );
   }

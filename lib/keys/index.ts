@@ -94,6 +94,7 @@ export async function rotateApiKey(db: Database, hashKey: Buffer, keyId: string)
 export async function updateApiKeyPolicy(db: Database, keyId: string, policy: Partial<z.input<typeof keyPolicySchema>>) {
   await keyOrThrow(db, keyId);
   const data = patchOf(keyPolicySchema).parse(policy);
+  if (data.expiresAt && data.expiresAt.getTime() <= Date.now()) throw new AppError('invalid_expiry', 'expiry must be in the future', 422);
   return db.prisma.apiKey.update({ where: { id: keyId }, data });
 }
 

@@ -11,8 +11,9 @@ export const logFilterSchema = z.object({
   account: z.string().max(64).optional(),
   model: z.string().max(100).optional(),
   status: z.enum(['ok', 'error', '2xx', '4xx', '5xx']).optional(),
-  from: z.coerce.date().optional(),
-  to: z.coerce.date().optional(),
+  // The filter form's datetime-local values are UTC (and labelled so).
+  from: z.preprocess((v) => (typeof v === 'string' && /T\d\d:\d\d(:\d\d)?$/.test(v) ? `${v}Z` : v), z.coerce.date()).optional(),
+  to: z.preprocess((v) => (typeof v === 'string' && /T\d\d:\d\d(:\d\d)?$/.test(v) ? `${v}Z` : v), z.coerce.date()).optional(),
   /** Live tail: rows created at or after this instant (the client dedupes by id). */
   since: z.coerce.date().optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),

@@ -89,7 +89,7 @@ export default async function ApiKeysPage({ searchParams }: { searchParams: Sear
                             resetOnSuccess={false}
                             submitLabel="Save"
                             fields={[
-                              { name: 'expiresAt', label: 'Expires', type: 'datetime', defaultValue: k.expiresAt ? k.expiresAt.toISOString().slice(0, 16) : null },
+                              { name: 'expiresAt', label: 'Expires', type: 'datetime', defaultValue: k.expiresAt ? k.expiresAt.toISOString() : null },
                               { name: 'requestsPerMinute', label: 'Requests per minute', type: 'number', min: 1, defaultValue: k.requestsPerMinute },
                               { name: 'tokensPerDay', label: 'Tokens per day', type: 'number', min: 1, defaultValue: k.tokensPerDay },
                               { name: 'tokensPerWeek', label: 'Tokens per week', type: 'number', min: 1, defaultValue: k.tokensPerWeek },

@@ -11,7 +11,11 @@ export default async function AuditLogsPage({ searchParams }: { searchParams: Se
   const { scope, operator } = await requireScope();
   const params = await searchParams;
   const poolId = poolFilter(scope, params.pool);
-  const date = (v: string | undefined) => (v && !Number.isNaN(Date.parse(v)) ? new Date(v) : undefined);
+  // The filter form's datetime-local values are UTC (and labelled so).
+  const date = (v: string | undefined) => {
+    const utc = v && /T\d\d:\d\d(:\d\d)?$/.test(v) ? `${v}Z` : v;
+    return utc && !Number.isNaN(Date.parse(utc)) ? new Date(utc) : undefined;
+  };
   const outcome = param(params, 'outcome');
   const events = await listAuditEvents({
     poolIds: scope,
@@ -37,8 +41,8 @@ export default async function AuditLogsPage({ searchParams }: { searchParams: Se
         <label>Outcome<select name="outcome" defaultValue={outcome ?? ''} className={input}><option value="">any</option><option>success</option><option>failure</option><option>denied</option></select></label>
         <label>Actor email<input name="actor" defaultValue={param(params, 'actor') ?? ''} className={input} /></label>
         <label>Target id<input name="target" defaultValue={param(params, 'target') ?? ''} className={input} /></label>
-        <label>From<input type="datetime-local" name="from" defaultValue={param(params, 'from') ?? ''} className={input} /></label>
-        <label>To<input type="datetime-local" name="to" defaultValue={param(params, 'to') ?? ''} className={input} /></label>
+        <label>From (UTC)<input type="datetime-local" name="from" defaultValue={param(params, 'from') ?? ''} className={input} /></label>
+        <label>To (UTC)<input type="datetime-local" name="to" defaultValue={param(params, 'to') ?? ''} className={input} /></label>
         <div className="flex items-end"><button type="submit" className="w-full rounded-md border border-slate-300 bg-white px-3 py-1 text-sm text-slate-700">Filter</button></div>
       </form>
       {events.length === 0 ? (

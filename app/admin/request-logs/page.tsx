@@ -29,8 +29,8 @@ export default async function RequestLogsPage({ searchParams }: { searchParams: 
         <label>Account<select name="account" defaultValue={filter.account ?? ''} className={select}><option value="">all</option>{accounts.map((a) => <option key={a.id} value={a.id}>{a.label}</option>)}</select></label>
         <label>Model<input name="model" defaultValue={filter.model ?? ''} className={select} /></label>
         <label>Status<select name="status" defaultValue={filter.status ?? ''} className={select}><option value="">any</option><option value="ok">success</option><option value="error">error</option><option value="4xx">4xx</option><option value="5xx">5xx</option></select></label>
-        <label>From<input type="datetime-local" name="from" defaultValue={typeof params.from === 'string' ? params.from : ''} className={select} /></label>
-        <label>To<input type="datetime-local" name="to" defaultValue={typeof params.to === 'string' ? params.to : ''} className={select} /></label>
+        <label>From (UTC)<input type="datetime-local" name="from" defaultValue={typeof params.from === 'string' ? params.from : ''} className={select} /></label>
+        <label>To (UTC)<input type="datetime-local" name="to" defaultValue={typeof params.to === 'string' ? params.to : ''} className={select} /></label>
         <div className="flex items-end"><button type="submit" className="w-full rounded-md border border-slate-300 bg-white px-3 py-1 text-sm text-slate-700">Filter</button></div>
       </form>
       <RequestLogTable key={query} initial={rows} query={query} />
