@@ -29,4 +29,13 @@ describe('forecastRunway', () => {
     expect(r.extraAccounts).toBe(0);
     expect(r.accounts).toBe(2);
   });
+
+  it('counts exhausted accounts, and a window past its reset as full again', () => {
+    const exhausted = forecastRunway([{ usedPercent: 100, windowMinutes: 300, resetsAt: new Date(now.getTime() + 2 * h) }], now);
+    expect(exhausted.accounts).toBe(1);
+    expect(exhausted.remainingPercent).toBe(0);
+    expect(exhausted.extraAccounts).toBeGreaterThan(0);
+    const reset = forecastRunway([{ usedPercent: 100, windowMinutes: 300, resetsAt: new Date(now.getTime() - h) }], now);
+    expect(reset.remainingPercent).toBe(100);
+  });
 });

@@ -22,7 +22,9 @@ export function forecastRunway(windows: RunwayWindow[], now = new Date()): Runwa
   for (const w of windows) {
     const windowMs = w.windowMinutes * 60_000;
     const resetsAt = w.resetsAt && w.resetsAt.getTime() > now.getTime() ? w.resetsAt.getTime() : null;
-    const used = Math.max(0, Math.min(100, w.usedPercent));
+    // A window whose reset has passed has started over, whatever its last reading said.
+    const resetPassed = w.resetsAt !== null && w.resetsAt.getTime() <= now.getTime();
+    const used = resetPassed ? 0 : Math.max(0, Math.min(100, w.usedPercent));
     remaining += 100 - used;
     if (resetsAt !== null) {
       const elapsed = Math.max(60_000, windowMs - (resetsAt - now.getTime()));

@@ -68,7 +68,7 @@ export default async function UsagePage({ searchParams }: { searchParams: Search
             <tbody className="divide-y divide-slate-100">
               {pools.filter((p) => !poolId || p.id === poolId).flatMap((p) =>
                 (['primary', 'secondary'] as const).map((kind) => {
-                  const windows = accounts.filter((a) => a.poolId === p.id && a.readiness.ready).flatMap((a) => a.quotaWindows.filter((q) => q.kind === kind));
+                  const windows = accounts.filter((a) => a.poolId === p.id && a.status !== 'paused' && a.status !== 'disabled').flatMap((a) => a.quotaWindows.filter((q) => q.kind === kind));
                   const r = forecastRunway(windows, now);
                   return (
                     <tr key={`${p.id}-${kind}`}>
