@@ -60,8 +60,9 @@ async function main() {
         return;
       }
     }
-    // Any /admin path, even one that matches no page, sends an anonymous visitor to sign in.
-    if (pathname.startsWith('/admin') && !hasSessionCookie(req)) {
+    // Any /admin page visit, even to a path that matches no page, sends an anonymous visitor to
+    // sign in. (Server actions are POSTs: they answer for themselves.)
+    if ((req.method === 'GET' || req.method === 'HEAD') && pathname.startsWith('/admin') && !hasSessionCookie(req)) {
       res.writeHead(307, { location: '/login' }).end();
       return;
     }
