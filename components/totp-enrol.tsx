@@ -10,6 +10,7 @@ export function TotpEnrol({ start, confirm, enabled, children }: { start: Server
   const router = useRouter();
   const [setup, setSetup] = useState<{ secret: string; qr: string; uri: string }>();
   const [code, setCode] = useState('');
+  const [password, setPassword] = useState('');
   const [error, setError] = useState<string>();
   const [codes, setCodes] = useState<string[]>();
   const [pending, setPending] = useState(false);
@@ -26,7 +27,7 @@ export function TotpEnrol({ start, confirm, enabled, children }: { start: Server
     event.preventDefault();
     if (!/^\d{6}$/.test(code.trim())) return setError('Enter the 6-digit code from your app.');
     setPending(true);
-    const result = await confirm({ code: code.trim() });
+    const result = await confirm({ code: code.trim(), password });
     setPending(false);
     if (!result.ok) return setError(result.error);
     setError(undefined);
@@ -55,6 +56,10 @@ export function TotpEnrol({ start, confirm, enabled, children }: { start: Server
       <label className="block text-sm font-medium text-slate-700">
         Code from the app
         <input value={code} onChange={(e) => setCode(e.target.value)} inputMode="numeric" autoComplete="one-time-code" maxLength={6} className="mt-1 block w-40 rounded-md border border-slate-300 px-3 py-2 font-mono" />
+      </label>
+      <label className="block text-sm font-medium text-slate-700">
+        Your password, to confirm
+        <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="current-password" required className="mt-1 block w-64 rounded-md border border-slate-300 px-3 py-2" />
       </label>
       {error && <p role="alert" className="text-sm text-red-700">{error}</p>}
       <button type="submit" disabled={pending} className="rounded-md bg-brand-600 px-4 py-2 text-sm font-semibold text-white">Enable</button>

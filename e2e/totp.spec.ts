@@ -35,6 +35,7 @@ test('TOTP enrolment, sign-in with a code, with a recovery code, and a reused re
   await expect(page.getByAltText('TOTP QR code')).toBeVisible();
   const secret = (await page.getByTestId('totp-secret').textContent())!.trim();
   await page.getByLabel('Code from the app').fill('000000');
+  await page.getByLabel('Your password, to confirm').fill(PASSWORD);
   await page.getByRole('button', { name: 'Enable' }).click();
   await expect(page.locator('main [role=alert], form [role=alert]').first()).toContainText('not valid');
   await page.getByLabel('Code from the app').fill(code(secret));

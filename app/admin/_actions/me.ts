@@ -40,8 +40,11 @@ const totpStart = guarded({
 const totpConfirm = guarded({
   name: 'operator.totp_enable',
   access: 'operator',
-  input: z.object({ code: z.string().trim().regex(/^\d{6}$/, 'enter the 6-digit code') }).strict(),
-  run: async (ctx, { code }) => {
+  input: z.object({ code: z.string().trim().regex(/^\d{6}$/, 'enter the 6-digit code'), password: z.string().min(1).max(200) }).strict(),
+  run: async (ctx, { code, password }) => {
+    // Turning two-factor on asks for the password again: a stolen session alone cannot lock the
+    // operator out with someone else's authenticator.
+    if (!(await verifyPassword(ctx.operator.passwordHash, password))) throw new AppError('invalid_password', 'The current password is wrong.', 422);
     const codes = await confirmTotpEnrolment(ctx.operator.id, code);
     await recordAudit({ actorId: ctx.operator.id, action: 'operator.totp_enable', targetType: 'operator', targetId: ctx.operator.id, ip: ctx.ip });
     return { codes };
