@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Database } from '../db';
 import type { Logger } from '../log';
 import { onChange } from '../events';
@@ -211,22 +211,36 @@ export class PoolRegistry {
     else pool.snapshots[index] = account.snapshot;
   }
 
+  /**
+   * Writes the pending evidence in one statement: rows travel as one JSON parameter, accounts
+   * deleted meanwhile are skipped, and a row never overwrites newer evidence (another process).
+   */
   async flushWindows() {
     if (this.pendingWindows.size === 0) return;
-    const batch = [...this.pendingWindows.values()];
+    const rows = [...this.pendingWindows.values()].map(({ accountId, window, source }) => ({
+      id: randomUUID(),
+      accountId,
+      kind: window.kind,
+      usedPercent: window.usedPercent,
+      windowMinutes: window.windowMinutes,
+      resetsAt: window.resetsAt === null ? null : new Date(window.resetsAt).toISOString(),
+      observedAt: new Date(window.observedAt).toISOString(),
+      source,
+    }));
     this.pendingWindows.clear();
-    for (const { accountId, window, source } of batch) {
-      const data = {
-        usedPercent: window.usedPercent,
-        windowMinutes: window.windowMinutes,
-        resetsAt: window.resetsAt === null ? null : new Date(window.resetsAt),
-        observedAt: new Date(window.observedAt),
-        source,
-      };
-      await this.db.prisma.quotaWindow
-        .upsert({ where: { accountId_kind: { accountId, kind: window.kind } }, create: { accountId, kind: window.kind, ...data }, update: data })
-        .catch((err: unknown) => this.log.warn({ err, accountId }, 'quota window was not saved'));
-    }
+    await this.db
+      .sql(
+        `INSERT INTO "QuotaWindow" ("id", "accountId", "kind", "usedPercent", "windowMinutes", "resetsAt", "observedAt", "source")
+         SELECT r."id", r."accountId", r."kind", r."usedPercent", r."windowMinutes", r."resetsAt", r."observedAt", r."source"
+           FROM json_populate_recordset(NULL::"QuotaWindow", $1::json) AS r
+          WHERE EXISTS (SELECT 1 FROM "UpstreamAccount" a WHERE a."id" = r."accountId")
+         ON CONFLICT ("accountId", "kind") DO UPDATE SET
+           "usedPercent" = EXCLUDED."usedPercent", "windowMinutes" = EXCLUDED."windowMinutes", "resetsAt" = EXCLUDED."resetsAt",
+           "observedAt" = EXCLUDED."observedAt", "source" = EXCLUDED."source"
+          WHERE "QuotaWindow"."observedAt" <= EXCLUDED."observedAt"`,
+        [JSON.stringify(rows)],
+      )
+      .catch((err: unknown) => this.log.warn({ err, rows: rows.length }, 'quota windows were not saved'));
   }
 }
 

@@ -146,3 +146,20 @@ describe('refresh on request', () => {
     expect(row.tokenExpiresAt!.getTime()).toBeGreaterThan(h.clock.now);
   });
 });
+
+describe('quota evidence persistence', () => {
+  it.each(['pglite', 'postgres'] as const)('writes windows behind requests, newest wins (%s)', async (database) => {
+    h = await startHarness({ accounts: ['acct-a'], database });
+    await warmAccounts(h);
+    await streamTurn(h);
+    await h.gateway.context.pools.flushWindows();
+    const rows = await h.db.prisma.quotaWindow.findMany({ where: { accountId: h.accountIds['acct-a'] }, orderBy: { kind: 'asc' } });
+    expect(rows.map((r) => r.kind)).toEqual(['primary', 'secondary']);
+    expect(rows[0]!.usedPercent).toBeGreaterThan(0);
+    // An older reading never replaces a newer one.
+    await h.db.prisma.quotaWindow.update({ where: { id: rows[0]!.id }, data: { observedAt: new Date(h.clock.now + 60_000), usedPercent: 77 } });
+    h.gateway.context.pools.recordWindows(h.accountIds['acct-a']!, [{ kind: 'primary', usedPercent: 5, windowMinutes: 300, resetsAt: h.clock.now + 3_600_000, observedAt: h.clock.now }], 'test');
+    await h.gateway.context.pools.flushWindows();
+    expect((await h.db.prisma.quotaWindow.findUniqueOrThrow({ where: { id: rows[0]!.id } })).usedPercent).toBe(77);
+  });
+});
