@@ -22,21 +22,25 @@ export async function importAuthJson(
   const creds = parseAuthJson(input.authJson);
   const seal = (value: string, kind: TokenKind) => box.seal(value, tokenAad(creds.chatgptAccountId, creds.chatgptUserId, kind));
   const access = seal(creds.accessToken, 'access');
+  // What an auth.json sets on an account, whether new or re-imported.
+  const credentials = {
+    planType: creds.planType,
+    accessTokenCipher: access.ciphertext,
+    refreshTokenCipher: seal(creds.refreshToken, 'refresh').ciphertext,
+    idTokenCipher: seal(creds.idToken, 'id').ciphertext,
+    tokenKeyVersion: access.keyVersion,
+    tokenExpiresAt: creds.tokenExpiresAt,
+    lastRefreshAt: creds.lastRefreshAt,
+  };
   try {
     return await db.prisma.upstreamAccount.create({
       data: {
+        ...credentials,
         poolId: pool.id,
         label: input.label ?? creds.email ?? creds.chatgptAccountId,
         email: creds.email,
         chatgptAccountId: creds.chatgptAccountId,
         chatgptUserId: creds.chatgptUserId,
-        planType: creds.planType,
-        accessTokenCipher: access.ciphertext,
-        refreshTokenCipher: seal(creds.refreshToken, 'refresh').ciphertext,
-        idTokenCipher: seal(creds.idToken, 'id').ciphertext,
-        tokenKeyVersion: access.keyVersion,
-        tokenExpiresAt: creds.tokenExpiresAt,
-        lastRefreshAt: creds.lastRefreshAt,
         supportedModels: [],
       },
     });
@@ -50,17 +54,7 @@ export async function importAuthJson(
     if (existing && existing.poolId === pool.id && existing.status === 'reauth_required') {
       return db.prisma.upstreamAccount.update({
         where: { id: existing.id },
-        data: {
-          status: 'active',
-          lastErrorCode: null,
-          planType: creds.planType,
-          accessTokenCipher: access.ciphertext,
-          refreshTokenCipher: seal(creds.refreshToken, 'refresh').ciphertext,
-          idTokenCipher: seal(creds.idToken, 'id').ciphertext,
-          tokenKeyVersion: access.keyVersion,
-          tokenExpiresAt: creds.tokenExpiresAt,
-          lastRefreshAt: creds.lastRefreshAt,
-        },
+        data: { ...credentials, status: 'active', lastErrorCode: null },
       });
     }
     throw new AppError('duplicate_account', `account ${creds.chatgptAccountId}${creds.email ? ` (${creds.email})` : ''} is already imported`, 409);
