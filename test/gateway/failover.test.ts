@@ -15,14 +15,15 @@ describe('failover', () => {
     const resetAt = Math.floor(h.clock.now / 1000) + 1800;
     h.upstream.account('acct-a').exhaustUntil(resetAt);
 
-    // A's evidence is still fresh and says "usable", so A is tried and answers 429.
-    for (let i = 0; i < 6; i++) {
+    // A's evidence is still fresh and says "usable": new conversations keep coming until one is
+    // planned onto A first, which answers 429 — and every one is still served, by B.
+    for (let i = 0; i < 40 && h.turns('acct-a') === 0; i++) {
       const result = await streamTurn(h, { headers: { 'x-codex-session-id': `s-${i}` } });
       expect(result.status).toBe(200);
       expect(servedBy(completedText(result))).toBe('acct-b');
     }
     const aTurns = h.turns('acct-a');
-    expect(aTurns).toBeLessThanOrEqual(1);
+    expect(aTurns).toBe(1);
     // Cooled until the reset: A gets nothing more, whatever the session.
     for (let i = 0; i < 4; i++) await streamTurn(h, { headers: { 'x-codex-session-id': `t-${i}` } });
     expect(h.turns('acct-a')).toBe(aTurns);
