@@ -61,26 +61,6 @@ export async function importAuthJson(
   }
 }
 
-export async function listAccounts(db: Database) {
-  const accounts = await db.prisma.upstreamAccount.findMany({
-    orderBy: [{ poolId: 'asc' }, { createdAt: 'asc' }],
-    include: { pool: { select: { name: true } }, quotaWindows: true },
-  });
-  return accounts.map((a) => ({
-    id: a.id,
-    poolName: a.pool.name,
-    label: a.label,
-    email: a.email,
-    chatgptAccountId: a.chatgptAccountId,
-    planType: a.planType,
-    status: a.status,
-    tokenExpiresAt: a.tokenExpiresAt,
-    weight: a.weight,
-    priority: a.priority,
-    quotaWindows: a.quotaWindows.map((w) => ({ kind: w.kind, usedPercent: w.usedPercent, resetsAt: w.resetsAt })),
-  }));
-}
-
 // ---- Dashboard: scoped listing with routing readiness, lifecycle ----
 
 export type QuotaWindowView = { kind: 'primary' | 'secondary'; usedPercent: number; windowMinutes: number; resetsAt: Date | null; observedAt: Date };

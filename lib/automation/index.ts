@@ -3,7 +3,7 @@ import type { Database } from '../db';
 import type { InstanceKeys } from '../crypto';
 import { createOwner } from '../operators';
 import { createPool, listPools } from '../pools';
-import { importAuthJson, listAccounts } from '../accounts';
+import { importAuthJson, listAccountsIn } from '../accounts';
 import { createApiKey, listApiKeys } from '../keys';
 
 /**
@@ -43,7 +43,7 @@ const operations = {
   },
   'upstream.list': {
     input: z.object({}),
-    run: async (ctx: AutomationContext) => listAccounts(ctx.db),
+    run: async (ctx: AutomationContext) => listAccountsIn(ctx.db, 'all'),
   },
   'key.create': {
     input: z.object({ pool: z.string(), name: z.string().optional() }),

@@ -6,7 +6,7 @@ import { parseJsonOrNull } from '../json';
 import { readBody } from '../http/body';
 import type { GatewayContext } from './context';
 import { admitModelless } from './admission';
-import { dispatch, type UpstreamJob } from './pipeline';
+import { dispatch, modellessJob, type UpstreamJob } from './pipeline';
 import type { AuthenticatedKey } from './keys';
 import type { PoolState } from './pool-state';
 import { runExchange } from './trace';
@@ -99,23 +99,14 @@ export function handleFileCreate(ctx: GatewayContext, req: IncomingMessage, res:
     const raw = await readBody(req, 64 * 1024);
     const parsed = fileCreateSchema.safeParse(parseJsonOrNull(raw));
     if (!parsed.success) throw new AppError('invalid_request', 'expected {"file_name","file_size","use_case"}');
-    return dispatch(ctx, exchange, {
-      key,
-      pool,
-      upstreamPath: '/files',
-      body: raw,
-      contentType: 'application/json',
-      accept: 'application/json',
-      model: '',
-      routeClass: 'file',
-      continuity: {},
+    return dispatch(ctx, exchange, modellessJob(key, pool, '/files', raw, {
       onJson: async (body, accountId) => {
         const created = fileCreatedSchema.safeParse(body);
         if (created.success) {
           await ctx.files.record(pool.id, key.id, created.data.file_id, accountId, parsed.data.file_name, parsed.data.file_size, ctx.clock());
         }
       },
-    });
+    }));
   });
 }
 
@@ -126,21 +117,13 @@ export function handleFileUploaded(ctx: GatewayContext, req: IncomingMessage, re
     const owner = await ctx.files.owner(pool.id, fileId);
     if (!owner) throw new AppError('file_not_found', `no file ${fileId} was created through this Pool`, 404, 'file_id');
     const raw = await readBody(req, 64 * 1024);
-    return dispatch(ctx, exchange, {
-      key,
-      pool,
-      upstreamPath: `/files/${encodeURIComponent(fileId)}/uploaded`,
-      body: raw.length ? raw : Buffer.from('{}'),
-      contentType: 'application/json',
-      accept: 'application/json',
-      model: '',
-      routeClass: 'file',
+    return dispatch(ctx, exchange, modellessJob(key, pool, `/files/${encodeURIComponent(fileId)}/uploaded`, raw.length ? raw : Buffer.from('{}'), {
       continuity: { filePinAccountId: owner },
       singleAccount: true,
       onJson: async (body) => {
         if ((body as { status?: unknown } | null)?.status === 'success') await ctx.files.markUploaded(pool.id, fileId);
       },
-    });
+    }));
   });
 }
 
@@ -149,7 +132,7 @@ export async function transcriptionJob(req: IncomingMessage, key: AuthenticatedK
   const contentType = req.headers['content-type'] ?? '';
   if (!contentType.startsWith('multipart/form-data')) throw new AppError('invalid_request', 'transcription expects multipart/form-data', 415);
   const body = await readBody(req, MAX_TRANSCRIBE_BYTES);
-  return { key, pool, upstreamPath: '/transcribe', body, contentType, accept: 'application/json', model: '', routeClass: 'file', continuity: {} };
+  return modellessJob(key, pool, '/transcribe', body, { contentType });
 }
 
 /** `POST /backend-api/transcribe`: passed to one account. */

@@ -50,6 +50,17 @@ export type UpstreamJob = {
   respond?: (answer: { status: number; headers: Record<string, string>; body: Buffer; accountId: string }) => void;
 };
 
+/** A request not bound to a model (files, transcription, images), sent to one account or pinned. */
+export function modellessJob(
+  key: AuthenticatedKey,
+  pool: PoolState,
+  upstreamPath: string,
+  body: Buffer,
+  options: Partial<Pick<UpstreamJob, 'contentType' | 'continuity' | 'singleAccount' | 'onJson'>> = {},
+): UpstreamJob {
+  return { key, pool, upstreamPath, body, contentType: 'application/json', accept: 'application/json', model: '', routeClass: 'file', continuity: {}, ...options };
+}
+
 /** Continuity for a Responses payload: session headers, previous_response_id, prompt_cache_key. */
 export function responsesContinuity(ctx: GatewayContext, pool: PoolState, headers: IncomingHttpHeaders, payload: Record<string, unknown>): Continuity {
   const header = pickContinuityHeader(headers);

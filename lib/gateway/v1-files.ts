@@ -6,7 +6,7 @@ import { readBody } from '../http/body';
 import type { GatewayContext } from './context';
 import { admitModelless, requireV1 } from './admission';
 import { transcriptionJob } from './files';
-import { dispatch, type UpstreamJob } from './pipeline';
+import { dispatch, modellessJob, type UpstreamJob } from './pipeline';
 import { runExchange, type Exchange } from './trace';
 import { sendJson } from './operations';
 import type { AuthenticatedKey } from './keys';
@@ -69,13 +69,7 @@ export function handleV1FileCreate(ctx: GatewayContext, req: IncomingMessage, re
     const fileName = file instanceof File && file.name ? file.name : 'upload';
     const bytes = Buffer.from(await file.arrayBuffer());
 
-    const base = { key, pool, contentType: 'application/json', accept: 'application/json', model: '', routeClass: 'file' as const };
-    const created = await call(ctx, exchange, {
-      ...base,
-      upstreamPath: '/files',
-      body: Buffer.from(JSON.stringify({ file_name: fileName, file_size: bytes.length, use_case: 'codex' })),
-      continuity: {},
-    });
+    const created = await call(ctx, exchange, modellessJob(key, pool, '/files', Buffer.from(JSON.stringify({ file_name: fileName, file_size: bytes.length, use_case: 'codex' }))));
     const parsed = createdSchema.safeParse(parseJsonOrNull(created.body));
     if (!parsed.success) throw new AppError('invalid_upstream_response', 'the upstream file answer was not understood', 502);
     await uploadBytes(ctx, parsed.data.upload_url, bytes);
@@ -107,18 +101,10 @@ async function uploadBytes(ctx: GatewayContext, uploadUrl: string, bytes: Buffer
 
 async function finalize(ctx: GatewayContext, exchange: Exchange, key: AuthenticatedKey, pool: PoolState, fileId: string, accountId: string) {
   for (let attempt = 0; attempt < FINALIZE_ATTEMPTS; attempt++) {
-    const answer = await call(ctx, exchange, {
-      key,
-      pool,
-      upstreamPath: `/files/${encodeURIComponent(fileId)}/uploaded`,
-      body: Buffer.from('{}'),
-      contentType: 'application/json',
-      accept: 'application/json',
-      model: '',
-      routeClass: 'file',
+    const answer = await call(ctx, exchange, modellessJob(key, pool, `/files/${encodeURIComponent(fileId)}/uploaded`, Buffer.from('{}'), {
       continuity: { filePinAccountId: accountId },
       singleAccount: true,
-    });
+    }));
     const status = (parseJsonOrNull(answer.body) as { status?: unknown } | null)?.status;
     if (status === 'success') return ctx.files.markUploaded(pool.id, fileId);
     if (status !== 'retry') throw new AppError('upstream_request_failed', `file finalisation failed (${String(status)})`, 502);
@@ -154,17 +140,7 @@ export function handleV1ImageGeneration(ctx: GatewayContext, req: IncomingMessag
     const parsed = imageRequestSchema.safeParse(parseJsonOrNull(raw));
     if (!parsed.success) throw new AppError('invalid_request', 'expected {"prompt", "model"?, "n"?}', 400, 'prompt');
     exchange.trace.model = parsed.data.model ?? null;
-    const answer = await call(ctx, exchange, {
-      key,
-      pool,
-      upstreamPath: '/codex/images/generations',
-      body: raw,
-      contentType: 'application/json',
-      accept: 'application/json',
-      model: '',
-      routeClass: 'file',
-      continuity: {},
-    });
+    const answer = await call(ctx, exchange, modellessJob(key, pool, '/codex/images/generations', raw));
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': answer.body.length }).end(answer.body);
     return { status: 200, fault: null, code: null };
   });

@@ -12,6 +12,20 @@ async function firstAccountFor(harness: Harness, session: Record<string, string>
   return servedBy(completedText(await streamTurn(harness, { headers: session })))!;
 }
 
+/** A streamed turn whose upstream goes quiet after its first output and never completes. */
+async function openHangingStream(harness: Harness) {
+  await warmAccounts(harness);
+  harness.upstream.account('acct-a').failNext(1, { hangAfterEvents: 6 });
+  const controller = new AbortController();
+  const response = await fetch(`${harness.url}/backend-api/codex/responses`, {
+    method: 'POST',
+    signal: controller.signal,
+    headers: { authorization: `Bearer ${harness.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'gpt-5.5', stream: true, input: [] }),
+  });
+  return { controller, reader: response.body!.getReader() };
+}
+
 describe('streams', () => {
   it('retries a stream that fails before its first output on the next account', async () => {
     h = await startHarness({ accounts: ['acct-a', 'acct-b'] });
@@ -50,17 +64,8 @@ describe('streams', () => {
 
   it('keeps a quiet stream alive with SSE comments', async () => {
     h = await startHarness({ accounts: ['acct-a'] });
-    await warmAccounts(h);
     h.gateway.context.sseKeepaliveMs = 50;
-    h.upstream.account('acct-a').failNext(1, { hangAfterEvents: 6 });
-    const controller = new AbortController();
-    const response = await fetch(`${h.url}/backend-api/codex/responses`, {
-      method: 'POST',
-      signal: controller.signal,
-      headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'gpt-5.5', stream: true, input: [] }),
-    });
-    const reader = response.body!.getReader();
+    const { controller, reader } = await openHangingStream(h);
     let text = '';
     while (!text.includes(': keepalive')) text += new TextDecoder().decode((await reader.read()).value);
     expect(text).toContain('response.output_text.delta');
@@ -69,16 +74,7 @@ describe('streams', () => {
 
   it('aborts the upstream request when the client disconnects, and still logs the row', async () => {
     h = await startHarness({ accounts: ['acct-a'] });
-    await warmAccounts(h);
-    h.upstream.account('acct-a').failNext(1, { hangAfterEvents: 6 });
-    const controller = new AbortController();
-    const response = await fetch(`${h.url}/backend-api/codex/responses`, {
-      method: 'POST',
-      signal: controller.signal,
-      headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'gpt-5.5', stream: true, input: [] }),
-    });
-    const reader = response.body!.getReader();
+    const { controller, reader } = await openHangingStream(h);
     await reader.read();
     controller.abort();
     // The upstream hangs forever: the row can only be written if the gateway stopped reading it.
