@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
 import WebSocket from 'ws';
-import { startFakeUpstream, type FakeUpstream } from '../lib/testing/fake-upstream';
+import { startUpstreamProcess } from './upstream-control';
 import { createPostgresDatabase } from '../test/support/postgres';
 
 type Target = { name: string; url: string; headers: Record<string, string> };
@@ -87,7 +87,7 @@ async function startChild<T>(script: string, env: Record<string, string>): Promi
   return { child, ...(JSON.parse(line) as T) };
 }
 
-async function startGateway(upstream: FakeUpstream, authJson: unknown[]): Promise<{ child: ChildProcess; url: string; key: string }> {
+async function startGateway(upstream: { url: string }, authJson: unknown[]): Promise<{ child: ChildProcess; url: string; key: string }> {
   const databaseUrl = await createPostgresDatabase().catch(() => undefined);
   console.log(`gateway database: ${databaseUrl ? 'PostgreSQL (127.0.0.1:5432)' : 'embedded PGlite (no PostgreSQL reachable)'}\n`);
   return startChild<{ url: string; key: string }>('bench/gateway-process.ts', {
@@ -172,10 +172,8 @@ const fmt = (n: number) => n.toFixed(2);
 async function main() {
   const samples = Number(process.env.BENCH_SAMPLES ?? 1000);
   const durationMs = Number(process.env.BENCH_SECONDS ?? 5) * 1000;
-  const upstream = await startFakeUpstream();
-  upstream.setEventDelayMs(0);
-  const accounts = ['bench-a', 'bench-b', 'bench-c'].map((accountId) => upstream.addAccount({ accountId, accessTokenTtlSeconds: 86_400 }));
-  for (const { accountId } of accounts) upstream.account(accountId).setUsageStepPercent(0);
+  const upstream = await startUpstreamProcess(['bench-a', 'bench-b', 'bench-c']);
+  const { accounts } = upstream;
   const direct: Target = {
     name: 'direct',
     url: upstream.backendBaseUrl,
@@ -218,7 +216,7 @@ async function main() {
 
   // Streams paced like a model's (an event every 20 ms): the cores are not saturated, so the
   // difference is what each proxy adds to a stream, not how soon it runs out of CPU.
-  upstream.setEventDelayMs(20);
+  await upstream.setEventDelayMs(20);
   console.log('\n| paced streams (event every 20 ms), 200 concurrent | turns/s | p50 (ms) | p99 (ms) | added p99 vs direct |');
   console.log('|---|---|---|---|---|');
   const paced = new Map<string, Awaited<ReturnType<typeof throughput>>>();
@@ -228,17 +226,17 @@ async function main() {
     console.log(`| ${target.name} | ${t.rps.toFixed(0)} | ${fmt(t.p50)} | ${fmt(t.p99)} | ${fmt(t.p99 - paced.get('direct')!.p99)} |`);
   }
   console.log(`p99 added at 200 paced streams (gateway − bare proxy): ${fmt(paced.get('gateway')!.p99 - paced.get('bare proxy')!.p99)} ms`);
-  upstream.setEventDelayMs(0);
+  await upstream.setEventDelayMs(0);
 
   const idleRss = rssMb(gatewayProcess.child.pid!);
   const bareRss = rssMb(proxy.child.pid!);
-  for (const { accountId } of accounts) upstream.account(accountId).failNext(2100, { hangAfterEvents: 6 });
+  await upstream.hangStreams(2100, 6);
   const release = await openStreams(gateway, 2000);
   const streamsRss = rssMb(gatewayProcess.child.pid!);
   release();
   console.log(`\nRSS after the runs: gateway ${idleRss.toFixed(0)} MB, bare proxy ${bareRss.toFixed(0)} MB; gateway with 2,000 open streams: ${streamsRss.toFixed(0)} MB`);
   await new Promise((r) => setTimeout(r, 1000));
-  for (const { accountId } of accounts) upstream.account(accountId).clearFaults();
+  await upstream.clearFaults();
 
   const wsUrl = (base: string) => `${base.replace(/^http/, 'ws')}/codex/responses`;
   const wsDirect = await wsTurns(wsUrl(direct.url), direct.headers, 500);
@@ -255,7 +253,7 @@ async function main() {
 
   gatewayProcess.child.kill('SIGTERM');
   proxy.child.kill('SIGTERM');
-  await upstream.close();
+  upstream.close();
   process.exit(0);
 }
 

@@ -1,3 +1,4 @@
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { Database } from '../db';
 import { AppError } from '../errors';
 import { hashesEqual, keyedHash } from '../crypto';
@@ -17,6 +18,11 @@ export type AuthenticatedKey = {
 type CachedKey = {
   key: AuthenticatedKey;
   keyHash: string;
+  /**
+   * SHA-256 of the raw key once it has matched `keyHash`: later requests compare this instead of
+   * computing the keyed hash again. Memory only; dropped with the entry.
+   */
+  verified?: Buffer;
   status: 'active' | 'paused' | 'revoked';
   expiresAt: number | null;
   poolActive: boolean;
@@ -62,12 +68,20 @@ export class KeyAuthenticator {
     if (!raw || !parts) throw missing();
     const now = this.clock();
     const entry = await this.lookup(parts.prefix, now);
-    if (!entry || !hashesEqual(entry.keyHash, keyedHash(this.hashKey, raw)) || !entry.poolActive) throw missing();
+    if (!entry || !this.matches(entry, raw) || !entry.poolActive) throw missing();
     if (entry.status === 'revoked') throw new AppError('api_key_revoked', 'this API key has been revoked', 401);
     if (entry.status === 'paused') throw new AppError('api_key_paused', 'this API key is paused', 401);
     if (entry.expiresAt !== null && entry.expiresAt <= now) throw new AppError('api_key_expired', 'this API key has expired', 401);
     this.touch(entry.key.id, now);
     return entry.key;
+  }
+
+  private matches(entry: CachedKey, raw: string): boolean {
+    const digest = hash('sha256', raw, 'buffer');
+    if (entry.verified && timingSafeEqual(entry.verified, digest)) return true;
+    if (!hashesEqual(entry.keyHash, keyedHash(this.hashKey, raw))) return false;
+    entry.verified = digest;
+    return true;
   }
 
   /** Current status of a key, for long-lived sockets that must end when a key stops being valid. */

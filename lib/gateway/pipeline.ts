@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Dispatcher } from 'undici';
+import type { UpstreamBody, UpstreamResponse } from '../upstream/client';
 import { AppError } from '../errors';
 import { parseJsonOrNull } from '../json';
 import { hashContinuityKey, pickContinuityHeader, planRoute, type FaultClass, type RouteClass } from '../routing';
 import { accountHeaders, forwardedClientHeaders, identityHeaders } from '../upstream/headers';
-import { parseRateLimitHeaders, parseUsageLimitBody } from '../upstream/quota-evidence';
+import { parseRateLimitEventData, parseRateLimitHeaders, parseUsageLimitBody } from '../upstream/quota-evidence';
 import { usageFromResponse, NO_USAGE } from '../usage/pricing';
 import type { GatewayContext } from './context';
 import type { AuthenticatedKey } from './keys';
@@ -102,7 +101,7 @@ export async function dispatch(ctx: GatewayContext, exchange: Exchange, job: Ups
       filePinAccountId: continuity.filePinAccountId,
       promptCacheKeyHash: continuity.cacheKey,
       sessionAccountId,
-      seed: continuity.sessionKey ?? continuity.cacheKey ?? randomUUID(),
+      seed: continuity.sessionKey ?? continuity.cacheKey,
     },
     policy: pool.policy,
     health: ctx.health,
@@ -231,7 +230,7 @@ function earliestReset(ctx: GatewayContext, pool: PoolState): number | null {
 }
 
 /** Upstream response headers the client sees (rate-limit families, turn state, request ids). */
-function clientResponseHeaders(upstream: Dispatcher.ResponseData['headers'], pool: PoolState): Record<string, string> {
+function clientResponseHeaders(upstream: UpstreamResponse['headers'], pool: PoolState): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(upstream)) {
     if (value === undefined) continue;
@@ -249,7 +248,7 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
   const { pool } = job;
 
   const send = (token: string) =>
-    ctx.client.request(`${ctx.upstreamBaseUrl}${job.upstreamPath}`, {
+    ctx.client.open(`${ctx.upstreamBaseUrl}${job.upstreamPath}`, {
       method: 'POST',
       headers: {
         ...forwardedClientHeaders(req.headers),
@@ -264,13 +263,13 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
       bodyTimeout: ctx.timeouts.bodyIdleMs,
     });
 
-  let response: Dispatcher.ResponseData;
+  let response: UpstreamResponse;
   try {
     let token = await ctx.credentials.accessToken(accountId);
     response = await send(token);
     if (response.statusCode === 401) {
       // An expired or revoked access token: refresh once (shared with concurrent requests), retry here.
-      await response.body.dump();
+      await response.body.dump().catch(() => undefined);
       token = await ctx.credentials.accessToken(accountId, token);
       response = await send(token);
     }
@@ -326,7 +325,10 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
       clientGone: exchange.clientGone,
       observer: {
         onResponseId: (id) => ctx.affinity.set(pool.id, 'response', hashContinuityKey(pool.id, 'response', id), accountId),
-        onRateLimits: (windows) => ctx.pools.recordWindows(accountId, windows, 'rate_limit_event'),
+        onRateLimitEvent: (data) => {
+          const parsed = parseRateLimitEventData(data, ctx.clock());
+          if (parsed) ctx.pools.recordWindows(accountId, parsed.windows, 'rate_limit_event');
+        },
       },
     });
     if (result.kind === 'retryable') {
@@ -361,10 +363,10 @@ function latestExhaustedReset(ctx: GatewayContext, accountId: string): number | 
   return resets.length ? Math.max(...resets) : null;
 }
 
-async function readLimited(body: Dispatcher.ResponseData['body'], limit: number): Promise<Buffer> {
+async function readLimited(body: UpstreamBody, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
+  for await (const chunk of body) {
     size += chunk.length;
     if (size > limit) {
       body.destroy();

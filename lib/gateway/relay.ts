@@ -1,10 +1,8 @@
 import { writeWithBackpressure } from '../http/drain';
 import type { ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
 import { SseParser, type SseEvent } from '../upstream/sse';
-import { parseRateLimitEvent } from '../upstream/quota-evidence';
-import { usageFromResponse, type TokenUsage } from '../usage/pricing';
-import type { QuotaWindow } from '../routing';
+import type { TokenUsage } from '../usage/pricing';
+import { eventType, failureCodeOfEvent, responseIdOfCreatedEvent, usageOfTerminalEvent } from '../upstream/response-events';
 
 /** Events that carry no output: before any other event arrives, an attempt may still fail over. */
 const PREAMBLE_EVENTS = new Set(['response.created', 'response.in_progress', 'codex.rate_limits', 'response.queued']);
@@ -25,7 +23,8 @@ export function isRetryableFailure(code: string): boolean {
 
 export type StreamObserver = {
   onResponseId?: (id: string) => void;
-  onRateLimits?: (windows: QuotaWindow[]) => void;
+  /** The raw `data` of a `codex.rate_limits` event. */
+  onRateLimitEvent?: (data: string) => void;
 };
 
 /**
@@ -34,7 +33,8 @@ export type StreamObserver = {
  */
 export interface StreamSink {
   commit(status: number, headers: Record<string, string>): void;
-  write(chunk: Buffer, events: readonly SseEvent[]): Promise<void>;
+  /** `last`: nothing follows but `finish`, so the bytes may leave together with the end of the body. */
+  write(chunk: Buffer, events: readonly SseEvent[], last?: boolean): Promise<void>;
   /** The stream is over: `error` says how it broke after output, if it did. */
   finish(error: { code: string } | null): void;
 }
@@ -46,6 +46,7 @@ export interface StreamSink {
 export function passthroughSink(res: ServerResponse, keepaliveMs: number): StreamSink {
   let lastWrite = 0;
   let keepalive: NodeJS.Timeout | undefined;
+  let tail: Buffer | undefined;
   return {
     // The head is not flushed alone: it leaves with the first events, in one packet.
     commit(status, headers) {
@@ -58,13 +59,16 @@ export function passthroughSink(res: ServerResponse, keepaliveMs: number): Strea
         }, keepaliveMs).unref();
       }
     },
-    async write(chunk) {
+    async write(chunk, _events, last) {
       lastWrite = Date.now();
-      await writeWithBackpressure(res, chunk);
+      // The terminal events and the end of the chunked body leave in one write: one packet, one
+      // wake-up of the client, instead of two.
+      if (last) tail = chunk;
+      else await writeWithBackpressure(res, chunk);
     },
     finish() {
       clearInterval(keepalive);
-      res.end();
+      res.end(tail);
     },
   };
 }
@@ -83,7 +87,7 @@ export type RelayResult =
  * they arrive, with backpressure, while each event is inspected for usage and quota evidence.
  */
 export async function relaySse(options: {
-  body: Readable;
+  body: AsyncIterable<Buffer>;
   sink: StreamSink;
   status: number;
   headers: Record<string, string>;
@@ -94,44 +98,47 @@ export async function relaySse(options: {
 }): Promise<RelayResult> {
   const { body, sink, started, clock, observer, clientGone } = options;
   const parser = new SseParser();
-  const held: { chunk: Buffer; events: SseEvent[] }[] = [];
+  // Bytes received but not yet written: the preamble held back before the first output, and,
+  // once the response reached its terminal event, what is left to send with the end of the body.
+  let held: { chunk: Buffer; events: SseEvent[] }[] = [];
   let committed = false;
   let ttfbMs: number | null = null;
   let usage: TokenUsage | null = null;
   let completed = false;
   let failure: { code: string } | null = null;
 
-  const commit = async () => {
-    if (committed) return;
-    committed = true;
-    sink.commit(options.status, options.headers);
-    ttfbMs = clock() - started;
-    // The held-back preamble and the first output leave in one write (and, with the head, one packet).
-    const burst = held.splice(0);
-    await sink.write(Buffer.concat(burst.map((h) => h.chunk)), burst.flatMap((h) => h.events));
+  const flushHeld = async (last: boolean) => {
+    if (!committed) {
+      committed = true;
+      sink.commit(options.status, options.headers);
+      ttfbMs = clock() - started;
+    }
+    if (held.length === 0 && !last) return;
+    const burst = held;
+    held = [];
+    const chunk = burst.length === 1 ? burst[0]!.chunk : Buffer.concat(burst.map((h) => h.chunk));
+    await sink.write(chunk, burst.length === 1 ? burst[0]!.events : burst.flatMap((h) => h.events), last);
   };
 
   const inspect = (event: SseEvent): 'output' | 'preamble' | 'retryable_failure' => {
-    const type = eventType(event.data);
+    // The Codex backend names every event; the payload's `type` is read only for unnamed ones.
+    const type = event.event ?? eventType(event.data);
     if (type === 'response.completed' || type === 'response.done') {
       completed = true;
-      usage = usageFromResponse(parseJson(event.data)?.response) ?? usage;
+      usage = usageOfTerminalEvent(event.data) ?? usage;
       return 'output';
     }
     if (type === 'response.created') {
-      const id = (parseJson(event.data)?.response as { id?: unknown } | undefined)?.id;
-      if (typeof id === 'string') observer.onResponseId?.(id);
+      const id = responseIdOfCreatedEvent(event.data);
+      if (id) observer.onResponseId?.(id);
       return 'preamble';
     }
     if (type === 'codex.rate_limits') {
-      const parsed = parseRateLimitEvent(parseJson(event.data), clock());
-      if (parsed) observer.onRateLimits?.(parsed.windows);
+      observer.onRateLimitEvent?.(event.data);
       return 'preamble';
     }
     if (type === 'response.failed' || type === 'error') {
-      const payload = parseJson(event.data);
-      const error = ((payload?.response as { error?: unknown } | undefined)?.error ?? payload?.error) as { code?: unknown; type?: unknown } | undefined;
-      const code = typeof error?.code === 'string' ? error.code : typeof error?.type === 'string' ? error.type : 'server_error';
+      const code = failureCodeOfEvent(event.data);
       failure = { code };
       return RETRYABLE_FAILURES.has(code) ? 'retryable_failure' : 'output';
     }
@@ -140,7 +147,7 @@ export async function relaySse(options: {
   };
 
   try {
-    for await (const chunk of body as AsyncIterable<Buffer>) {
+    for await (const chunk of body) {
       if (clientGone()) return { kind: 'client_closed', ttfbMs };
       let sawOutput = false;
       const events = parser.push(chunk);
@@ -149,44 +156,28 @@ export async function relaySse(options: {
         if (verdict === 'retryable_failure' && !committed) return { kind: 'retryable', code: failure!.code };
         if (verdict === 'output') sawOutput = true;
       }
-      if (committed) {
-        await sink.write(chunk, events);
-      } else {
-        held.push({ chunk, events });
-        if (sawOutput) await commit();
-      }
+      held.push({ chunk, events });
+      // Output goes out as it arrives; after the terminal event it waits for the end of the body
+      // (which follows at once) so both leave together.
+      const terminal = completed || failure !== null;
+      if ((committed || sawOutput) && !terminal) await flushHeld(false);
     }
     const tail = parser.end();
     for (const event of tail) inspect(event);
-    if (tail.length && committed) await sink.write(Buffer.alloc(0), tail);
-    else if (tail.length) held.push({ chunk: Buffer.alloc(0), events: tail });
+    if (tail.length) held.push({ chunk: Buffer.alloc(0), events: tail });
   } catch (error) {
     if (clientGone()) return { kind: 'client_closed', ttfbMs };
     const code = (error as { code?: string }).code === 'UND_ERR_BODY_TIMEOUT' ? 'upstream_idle_timeout' : 'stream_error';
-    if (!committed) return { kind: 'retryable', code };
+    if (!committed && !completed && !failure) return { kind: 'retryable', code };
+    await flushHeld(false);
     sink.finish({ code });
     return { kind: 'broken', code, usage, ttfbMs, failedResponse: false };
   }
   if (!completed && !committed && !failure) return { kind: 'retryable', code: 'stream_incomplete' };
-  await commit();
+  await flushHeld(true);
   const broken = failure ? { code: (failure as { code: string }).code } : !completed ? { code: 'stream_incomplete' } : null;
   sink.finish(broken);
   if (failure) return { kind: 'broken', code: (failure as { code: string }).code, usage, ttfbMs, failedResponse: true };
   if (!completed) return { kind: 'broken', code: 'stream_incomplete', usage, ttfbMs, failedResponse: false };
   return { kind: 'completed', usage, ttfbMs };
-}
-
-/** The event type sits at the start of every payload the backend sends; avoid parsing for it. */
-function eventType(data: string): string | undefined {
-  const match = /"type"\s*:\s*"([^"]+)"/.exec(data.length > 256 ? data.slice(0, 256) : data);
-  return match?.[1];
-}
-
-function parseJson(data: string): Record<string, unknown> | null {
-  try {
-    const value: unknown = JSON.parse(data);
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
 }

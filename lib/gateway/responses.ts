@@ -22,6 +22,15 @@ export function parsePayload(raw: Buffer): Payload {
   return value as Payload;
 }
 
+/**
+ * The account holding the files a request references. Most requests reference none: a byte search
+ * of the body spares walking the whole conversation to find that out.
+ */
+function filePin(ctx: GatewayContext, poolId: string, raw: Buffer, payload: Payload): Promise<string | undefined> | undefined {
+  if (!raw.includes('file_id') && !raw.includes('sediment://')) return undefined;
+  return ctx.files.pinFor(poolId, referencedFileIds(payload));
+}
+
 /** `POST /backend-api/codex/responses` and `/responses/compact`: the Codex backend, pooled. */
 export function handleResponses(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse, route: { path: string; compact: boolean }) {
   return runExchange(ctx, req, res, { path: route.path, transport: 'http' }, async (exchange) => {
@@ -41,7 +50,7 @@ export function handleResponses(ctx: GatewayContext, req: IncomingMessage, res: 
       accept: stream ? 'text/event-stream' : 'application/json',
       model: payload.model,
       routeClass: route.compact ? 'compact' : stream ? 'stream' : 'http',
-      continuity: { ...responsesContinuity(ctx, pool, req.headers, payload), filePinAccountId: await ctx.files.pinFor(pool.id, referencedFileIds(payload)) },
+      continuity: { ...responsesContinuity(ctx, pool, req.headers, payload), filePinAccountId: await filePin(ctx, pool.id, raw, payload) },
       singleAccount: route.compact,
     });
     if (outcome.status < 400) await ctx.limits.recordTokens(key, exchange.trace.usage.inputTokens + exchange.trace.usage.outputTokens, ctx.clock());

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FaultClass } from '../routing';
 import { costMicros, NO_USAGE, type TokenUsage } from '../usage/pricing';
@@ -65,8 +66,11 @@ export type Exchange = {
   req: IncomingMessage;
   res: ServerResponse;
   trace: RequestTrace;
-  /** Aborted when the client goes away, which cancels the upstream request. */
-  signal: AbortSignal;
+  /**
+   * Emits `abort` when the client goes away, which cancels the upstream request. undici takes an
+   * EventEmitter as a signal: cheaper per request than an AbortController and its EventTarget.
+   */
+  signal: EventEmitter;
   clientGone: () => boolean;
 };
 
@@ -79,17 +83,17 @@ export async function runExchange(
   route: { path: string; transport: string },
   handle: (exchange: Exchange) => Promise<Outcome>,
 ): Promise<void> {
-  const abort = new AbortController();
+  const abort = new EventEmitter();
   let clientGone = false;
   res.once('close', () => {
     if (!res.writableFinished) {
       clientGone = true;
-      abort.abort();
+      abort.emit('abort');
     }
   });
   const trace = new RequestTrace(ctx, route.path, route.transport, ctx.clock());
   try {
-    const outcome = await handle({ req, res, trace, signal: abort.signal, clientGone: () => clientGone });
+    const outcome = await handle({ req, res, trace, signal: abort, clientGone: () => clientGone });
     trace.finish(outcome.status, outcome.fault, outcome.code);
   } catch (error) {
     const appError = toAppError(error);

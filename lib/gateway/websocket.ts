@@ -8,8 +8,8 @@ import { toBackendFromResponses } from '../openai-compat';
 import { onChange } from '../events';
 import { hashContinuityKey, pickContinuityHeader, planRoute } from '../routing';
 import { accountHeaders, forwardedClientHeaders, identityHeaders } from '../upstream/headers';
-import { parseRateLimitEvent, parseRateLimitHeaders, parseUsageLimitBody } from '../upstream/quota-evidence';
-import { usageFromResponse } from '../usage/pricing';
+import { parseRateLimitEventData, parseRateLimitHeaders, parseUsageLimitBody } from '../upstream/quota-evidence';
+import { eventType, responseIdOfCreatedEvent, usageOfTerminalEvent } from '../upstream/response-events';
 import type { GatewayContext } from './context';
 import { openAiErrorBody, toAppError } from './errors';
 import type { AuthenticatedKey } from './keys';
@@ -350,10 +350,10 @@ class ClientSession {
 
   private onUpstreamFrame(text: string) {
     const turn = this.turn;
-    const type = /"type"\s*:\s*"([^"]+)"/.exec(text.length > 256 ? text.slice(0, 256) : text)?.[1];
+    const type = eventType(text);
     const accountId = this.accountId!;
     if (type === 'codex.rate_limits') {
-      const parsed = parseRateLimitEvent(parseJsonOrNull(text), this.ctx.clock());
+      const parsed = parseRateLimitEventData(text, this.ctx.clock());
       if (parsed) this.ctx.pools.recordWindows(accountId, parsed.windows, 'rate_limit_event');
     }
     // Codex-only events mean nothing to public clients.
@@ -363,8 +363,8 @@ class ClientSession {
       return;
     }
     if (type === 'response.created') {
-      const id = (parseJsonOrNull(text) as { response?: { id?: unknown } } | null)?.response?.id;
-      if (typeof id === 'string') this.ctx.affinity.set(this.pool.id, 'response', hashContinuityKey(this.pool.id, 'response', id), accountId);
+      const id = responseIdOfCreatedEvent(text);
+      if (id) this.ctx.affinity.set(this.pool.id, 'response', hashContinuityKey(this.pool.id, 'response', id), accountId);
     }
     if (type === 'error') {
       const payload = parseJsonOrNull(text) as { status?: unknown; error?: { code?: unknown; type?: unknown } } | null;
@@ -383,8 +383,7 @@ class ClientSession {
     }
     this.forwardTurn(text, type === undefined || !PREAMBLE.has(type));
     if (type === 'response.completed' || type === 'response.failed' || type === 'response.incomplete') {
-      const response = (parseJsonOrNull(text) as { response?: unknown } | null)?.response;
-      const usage = usageFromResponse(response);
+      const usage = usageOfTerminalEvent(text);
       if (usage) turn.trace.usage = usage;
       if (type === 'response.completed') this.finishTurn(200, null, null);
       else this.finishTurn(200, 'client', type === 'response.failed' ? 'response_failed' : 'response_incomplete');

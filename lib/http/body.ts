@@ -1,19 +1,36 @@
 import type { IncomingMessage } from 'node:http';
 import { AppError } from '../errors';
 
-/** Reads a request body up to `limit` bytes; larger bodies are refused, not buffered. */
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * Reads a request body up to `limit` bytes; larger bodies are refused, not buffered. Plain stream
+ * events rather than async iteration: this runs on every request.
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) throw new AppError('request_too_large', `request body exceeds ${limit} bytes`, 413);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new AppError('request_too_large', `request body exceeds ${limit} bytes`, 413);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+  if (declared > limit) return Promise.reject(tooLarge(limit));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = (error: Error | null) => {
+      req.off('data', onData).off('end', onEnd).off('error', settle).off('close', onClose);
+      if (error) reject(error);
+      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        // The rest is read and dropped, so the 413 reaches the client on a usable connection.
+        settle(tooLarge(limit));
+        req.resume();
+      } else chunks.push(chunk);
+    };
+    const onEnd = () => settle(null);
+    const onClose = () => settle(Object.assign(new Error('the client closed the request'), { code: 'ECONNRESET' }));
+    req.on('data', onData).once('end', onEnd).once('error', settle).once('close', onClose);
+  });
 }
+
+const tooLarge = (limit: number) => new AppError('request_too_large', `request body exceeds ${limit} bytes`, 413);
 
 export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
   const body = await readBody(req, limit);

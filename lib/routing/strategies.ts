@@ -157,10 +157,10 @@ function strategyComparator(
   }
 }
 
-/** Sorts by account id, then rotates that ring by hash(seed) mod n. */
-function assignRotation(candidates: Candidate[], seed: string): void {
+/** Sorts by account id, then rotates that ring by hash(seed) mod n (a random offset without a seed). */
+function assignRotation(candidates: Candidate[], seed: string | undefined): void {
   const byId = candidates.slice().sort((a, b) => compareIds(a.entry.account.id, b.entry.account.id));
-  const offset = hashUint52(seed) % byId.length;
+  const offset = seed === undefined ? Math.floor(Math.random() * byId.length) : hashUint52(seed) % byId.length;
   byId.forEach((candidate, index) => {
     candidate.rotation = (index - offset + byId.length) % byId.length;
   });
@@ -173,10 +173,10 @@ function compareIds(a: string, b: string): number {
 /**
  * Weighted rendezvous hashing: every account draws u in (0,1) from sha256(seed:accountId) and scores
  * -weight/ln(u). The highest score wins, each account with probability weight/Σweights, and removing
- * an account only moves the seeds it held.
+ * an account only moves the seeds it held. Without a seed, u is drawn at random instead.
  */
-function rendezvousScore(seed: string, accountId: string, weight: number): number {
-  const unit = (hashUint52(`${seed}:${accountId}`) + 0.5) / 2 ** 52;
+function rendezvousScore(seed: string | undefined, accountId: string, weight: number): number {
+  const unit = seed === undefined ? 1 - Math.random() : (hashUint52(`${seed}:${accountId}`) + 0.5) / 2 ** 52;
   return -Math.max(weight, MIN_WEIGHT) / Math.log(unit);
 }
 

@@ -67,8 +67,12 @@ export interface RouteRequest {
   /** Hard pin: the account that holds the referenced files. */
   filePinAccountId?: string;
   promptCacheKeyHash?: string;
-  /** Spreads requests over accounts; stable per session when derived from the continuity key. */
-  seed: string;
+  /**
+   * Spreads requests over accounts; stable per session when derived from the continuity key.
+   * Absent for a request with no key at all: each account then draws its rendezvous unit at random,
+   * the same weighted spread without hashing a throwaway seed.
+   */
+  seed?: string;
   /** Soft preference: the account the session-affinity map remembers for this session. */
   sessionAccountId?: string;
 }

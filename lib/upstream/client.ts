@@ -1,3 +1,5 @@
+import type { EventEmitter } from 'node:events';
+import type { IncomingHttpHeaders } from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
 
 export type UpstreamTimeouts = { connectMs: number; headersMs: number; bodyIdleMs: number };
@@ -10,6 +12,8 @@ export const DEFAULT_UPSTREAM_TIMEOUTS: UpstreamTimeouts = { connectMs: 15_000, 
  */
 export class UpstreamClient {
   private readonly pools = new Map<string, Pool>();
+  /** URL text → origin and path: the same few URLs are parsed on every request otherwise. */
+  private readonly targets = new Map<string, { origin: string; path: string }>();
 
   constructor(private readonly timeouts: UpstreamTimeouts = DEFAULT_UPSTREAM_TIMEOUTS) {}
 
@@ -28,12 +32,162 @@ export class UpstreamClient {
   }
 
   request(url: string, options: Omit<Dispatcher.RequestOptions, 'origin' | 'path'>): Promise<Dispatcher.ResponseData> {
-    const target = new URL(url);
-    return this.pool(target.origin).request({ ...options, path: `${target.pathname}${target.search}` });
+    const target = this.target(url);
+    return this.pool(target.origin).request({ ...options, path: target.path });
+  }
+
+  /**
+   * A relayed request: resolves with the status and headers, and the body as it arrives. Built on
+   * undici's dispatch handler rather than `request()`, whose body is a full Readable stream; the
+   * relay reads every chunk of every turn, so the lighter path is worth it.
+   */
+  open(url: string, options: OpenOptions): Promise<UpstreamResponse> {
+    const target = this.target(url);
+    return new Promise((resolve, reject) => {
+      let body: UpstreamBody | undefined;
+      let controller: Dispatcher.DispatchController | undefined;
+      const onAbort = () => controller?.abort(Object.assign(new Error('the client went away'), { code: 'UND_ERR_ABORTED' }));
+      options.signal.once('abort', onAbort);
+      const done = () => options.signal.off('abort', onAbort);
+      this.pool(target.origin).dispatch(
+        {
+          origin: target.origin,
+          path: target.path,
+          method: options.method,
+          headers: options.headers,
+          body: options.body,
+          headersTimeout: options.headersTimeout,
+          bodyTimeout: options.bodyTimeout,
+        },
+        {
+          onRequestStart: (started) => {
+            controller = started;
+          },
+          onResponseStart: (started, statusCode, headers) => {
+            if (statusCode < 200) return;
+            body = new UpstreamBody(started);
+            resolve({ statusCode, headers, body });
+          },
+          onResponseData: (_controller, chunk) => body?.push(chunk),
+          onResponseEnd: () => {
+            done();
+            body?.end();
+          },
+          onResponseError: (_controller, error) => {
+            done();
+            if (body) body.fail(error);
+            else reject(error);
+          },
+        },
+      );
+    });
+  }
+
+  private target(url: string): { origin: string; path: string } {
+    let target = this.targets.get(url);
+    if (!target) {
+      const parsed = new URL(url);
+      target = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+      if (this.targets.size >= 1024) this.targets.clear();
+      this.targets.set(url, target);
+    }
+    return target;
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.pools.values()].map((pool) => pool.close()));
     this.pools.clear();
+  }
+}
+
+export type OpenOptions = {
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body: Buffer;
+  /** Emits `abort` when the client goes away: the upstream request is cancelled. */
+  signal: EventEmitter;
+  headersTimeout: number;
+  bodyTimeout: number;
+};
+
+export type UpstreamResponse = { statusCode: number; headers: IncomingHttpHeaders; body: UpstreamBody };
+
+/** Bytes queued before the upstream socket is paused: the consumer is slower than the upstream. */
+const HIGH_WATER_BYTES = 256 * 1024;
+
+/**
+ * A response body as an async iterable of chunks, with backpressure: past the high-water mark the
+ * upstream socket is paused until the consumer catches up. Leaving the loop early (break, throw)
+ * aborts the upstream request.
+ */
+export class UpstreamBody implements AsyncIterableIterator<Buffer> {
+  private queue: Buffer[] = [];
+  private queuedBytes = 0;
+  private ended = false;
+  private failure: Error | null = null;
+  private waiter: { resolve: (result: IteratorResult<Buffer>) => void; reject: (error: Error) => void } | null = null;
+
+  constructor(private readonly controller: Dispatcher.DispatchController) {}
+
+  push(chunk: Buffer) {
+    if (this.waiter) {
+      const waiter = this.waiter;
+      this.waiter = null;
+      waiter.resolve({ value: chunk, done: false });
+      return;
+    }
+    this.queue.push(chunk);
+    this.queuedBytes += chunk.length;
+    if (this.queuedBytes > HIGH_WATER_BYTES && !this.controller.paused) this.controller.pause();
+  }
+
+  end() {
+    this.ended = true;
+    this.waiter?.resolve({ value: undefined, done: true });
+    this.waiter = null;
+  }
+
+  fail(error: Error) {
+    this.failure = error;
+    this.waiter?.reject(error);
+    this.waiter = null;
+  }
+
+  next(): Promise<IteratorResult<Buffer>> {
+    const chunk = this.queue.shift();
+    if (chunk) {
+      this.queuedBytes -= chunk.length;
+      if (this.controller.paused && this.queuedBytes <= HIGH_WATER_BYTES / 2) this.controller.resume();
+      return Promise.resolve({ value: chunk, done: false });
+    }
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.ended) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => {
+      this.waiter = { resolve, reject };
+    });
+  }
+
+  return(): Promise<IteratorResult<Buffer>> {
+    this.destroy();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+
+  /** Stops reading: the upstream request is aborted unless it already ended. */
+  destroy() {
+    if (!this.ended && !this.failure) this.controller.abort(Object.assign(new Error('the body was discarded'), { code: 'UND_ERR_ABORTED' }));
+    this.ended = true;
+    this.queue = [];
+    this.queuedBytes = 0;
+  }
+
+  /** Reads the rest and drops it, so the connection can be reused. */
+  async dump(): Promise<void> {
+    for await (const _chunk of this) {
+      // discarded
+    }
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRateLimitEvent, parseRateLimitHeaders, parseUsageLimitBody, parseWhamUsage } from './quota-evidence';
+import { parseRateLimitEventData, parseRateLimitHeaders, parseUsageLimitBody, parseWhamUsage } from './quota-evidence';
 
 const NOW = Date.UTC(2026, 0, 10, 12, 0, 0);
 const RESET_S = 1_795_482_642;
@@ -78,7 +78,7 @@ describe('parseRateLimitHeaders', () => {
   });
 });
 
-describe('parseRateLimitEvent', () => {
+describe('parseRateLimitEventData', () => {
   const event = {
     type: 'codex.rate_limits',
     plan_type: 'plus',
@@ -93,7 +93,7 @@ describe('parseRateLimitEvent', () => {
   };
 
   it('reads both windows and the plan', () => {
-    expect(parseRateLimitEvent(event, NOW)).toEqual({
+    expect(parseRateLimitEventData(JSON.stringify(event), NOW)).toEqual({
       planType: 'plus',
       windows: [
         { kind: 'primary', usedPercent: 12.5, windowMinutes: 300, resetsAt: RESET_S * 1000, observedAt: NOW },
@@ -103,8 +103,8 @@ describe('parseRateLimitEvent', () => {
   });
 
   it('tolerates a broken window and relative resets', () => {
-    const result = parseRateLimitEvent(
-      { type: 'codex.rate_limits', rate_limits: { primary: 'oops', secondary: { used_percent: '55', reset_after_seconds: 60 } } },
+    const result = parseRateLimitEventData(
+      JSON.stringify({ type: 'codex.rate_limits', rate_limits: { primary: 'oops', secondary: { used_percent: '55', reset_after_seconds: 60 } } }),
       NOW,
     );
     expect(result).toEqual({
@@ -113,11 +113,17 @@ describe('parseRateLimitEvent', () => {
     });
   });
 
+  it('anchors the same text at each new time (the parse is remembered, the clock is not)', () => {
+    const text = JSON.stringify({ type: 'codex.rate_limits', rate_limits: { primary: { used_percent: 5, window_minutes: 300, reset_after_seconds: 60 } } });
+    expect(parseRateLimitEventData(text, NOW)?.windows[0]).toMatchObject({ resetsAt: NOW + 60_000, observedAt: NOW });
+    expect(parseRateLimitEventData(text, NOW + 5_000)?.windows[0]).toMatchObject({ resetsAt: NOW + 65_000, observedAt: NOW + 5_000 });
+  });
+
   it('returns null for other events and other limit families', () => {
-    expect(parseRateLimitEvent({ type: 'response.completed' }, NOW)).toBeNull();
-    expect(parseRateLimitEvent('codex.rate_limits', NOW)).toBeNull();
-    expect(parseRateLimitEvent({ ...event, metered_limit_name: 'codex_other' }, NOW)).toBeNull();
-    expect(parseRateLimitEvent({ ...event, metered_limit_name: undefined, limit_name: 'codex_other' }, NOW)).toBeNull();
+    expect(parseRateLimitEventData(JSON.stringify({ type: 'response.completed' }), NOW)).toBeNull();
+    expect(parseRateLimitEventData(JSON.stringify('codex.rate_limits'), NOW)).toBeNull();
+    expect(parseRateLimitEventData(JSON.stringify({ ...event, metered_limit_name: 'codex_other' }), NOW)).toBeNull();
+    expect(parseRateLimitEventData(JSON.stringify({ ...event, metered_limit_name: undefined, limit_name: 'codex_other' }), NOW)).toBeNull();
   });
 });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseJsonOrNull } from '../json';
 import type { QuotaWindow } from '../routing';
 
 /**
@@ -51,19 +52,58 @@ const HEADER_FAMILIES = (['primary', 'secondary'] as const).map((kind) => ({
   resetAfterSeconds: `x-codex-${kind}-reset-after-seconds`,
 }));
 
-/** `headers` with lower-case names, as Node and undici deliver them. */
-export function parseRateLimitHeaders(headers: HeaderMap, now: number): QuotaWindow[] {
+/**
+ * The fields of each window as the source gave them, before `now` anchors them: the same evidence
+ * arrives on every response, so this stage is remembered by the raw text and parsed once.
+ */
+type RawEvidence = { windows: { kind: QuotaWindow['kind']; raw: RawWindow }[]; planType?: string };
+
+/** A bounded map from raw evidence text to its parse; cleared when full, which is rare and cheap. */
+class EvidenceMemo {
+  private readonly entries = new Map<string, RawEvidence | null>();
+  constructor(private readonly capacity: number) {}
+  get(text: string, parse: () => RawEvidence | null): RawEvidence | null {
+    let value = this.entries.get(text);
+    if (value === undefined && !this.entries.has(text)) {
+      if (this.entries.size >= this.capacity) this.entries.clear();
+      value = parse();
+      this.entries.set(text, value);
+    }
+    return value ?? null;
+  }
+}
+
+const headerMemo = new EvidenceMemo(1024);
+const eventMemo = new EvidenceMemo(1024);
+
+function windowsAt(evidence: RawEvidence, now: number): QuotaWindow[] {
   const windows: QuotaWindow[] = [];
-  for (const family of HEADER_FAMILIES) {
-    const window = toWindow(family.kind, now, {
-      usedPercent: lenientNumber.parse(headerValue(headers, family.usedPercent)),
-      windowMinutes: lenientNumber.parse(headerValue(headers, family.windowMinutes)),
-      resetAt: headerValue(headers, family.resetAt),
-      resetAfterSeconds: lenientNumber.parse(headerValue(headers, family.resetAfterSeconds)),
-    });
+  for (const { kind, raw } of evidence.windows) {
+    const window = toWindow(kind, now, raw);
     if (window) windows.push(window);
   }
   return normalizeWeeklyPrimary(windows);
+}
+
+const HEADER_NAMES = HEADER_FAMILIES.flatMap((family) => [family.usedPercent, family.windowMinutes, family.resetAt, family.resetAfterSeconds]);
+
+/** `headers` with lower-case names, as Node and undici deliver them. */
+export function parseRateLimitHeaders(headers: HeaderMap, now: number): QuotaWindow[] {
+  let text = '';
+  for (const name of HEADER_NAMES) text += `${headerValue(headers, name) ?? ''}\n`;
+  if (text.length === HEADER_NAMES.length) return [];
+  const evidence = headerMemo.get(text, () => ({
+    windows: HEADER_FAMILIES.map((family) => ({
+      kind: family.kind,
+      raw: {
+        usedPercent: lenientNumber.parse(headerValue(headers, family.usedPercent)),
+        windowMinutes: lenientNumber.parse(headerValue(headers, family.windowMinutes)),
+        resetAt: headerValue(headers, family.resetAt),
+        resetAfterSeconds: lenientNumber.parse(headerValue(headers, family.resetAfterSeconds)),
+      },
+    })),
+  }));
+  return evidence ? windowsAt(evidence, now) : [];
 }
 
 const eventWindowSchema = z.looseObject({
@@ -85,29 +125,33 @@ const rateLimitEventSchema = z.looseObject({
   }),
 });
 
-/** Null unless `event` is a `codex.rate_limits` event for the account's own (`codex`) limit. */
-export function parseRateLimitEvent(event: unknown, now: number): RateLimitSnapshot | null {
+function readRateLimitEvent(event: unknown): RawEvidence | null {
   const parsed = rateLimitEventSchema.safeParse(event);
   if (!parsed.success) return null;
   const { rate_limits: limits, plan_type: planType } = parsed.data;
   // Other limit families (per model or feature) are not the account windows routing tracks.
   const limitName = parsed.data.metered_limit_name ?? parsed.data.limit_name;
   if (limitName !== undefined && limitName !== 'codex') return null;
-
-  const windows: QuotaWindow[] = [];
+  const windows: RawEvidence['windows'] = [];
   for (const kind of ['primary', 'secondary'] as const) {
     const source = limits[kind];
-    const window =
-      source &&
-      toWindow(kind, now, {
-        usedPercent: source.used_percent,
-        windowMinutes: source.window_minutes,
-        resetAt: source.reset_at ?? source.resets_at,
-        resetAfterSeconds: source.reset_after_seconds,
+    if (source) {
+      windows.push({
+        kind,
+        raw: { usedPercent: source.used_percent, windowMinutes: source.window_minutes, resetAt: source.reset_at ?? source.resets_at, resetAfterSeconds: source.reset_after_seconds },
       });
-    if (window) windows.push(window);
+    }
   }
-  return { windows: normalizeWeeklyPrimary(windows), planType };
+  return { windows, planType };
+}
+
+/**
+ * Null unless `data` (an event's raw text, as it arrives in a stream) is a `codex.rate_limits` event
+ * for the account's own (`codex`) limit.
+ */
+export function parseRateLimitEventData(data: string, now: number): RateLimitSnapshot | null {
+  const evidence = eventMemo.get(data, () => readRateLimitEvent(parseJsonOrNull(data)));
+  return evidence && { windows: windowsAt(evidence, now), planType: evidence.planType };
 }
 
 const usageLimitBodySchema = z.looseObject({

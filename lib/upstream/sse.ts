@@ -1,66 +1,116 @@
-/** One server-sent event: `data` joined across its `data:` lines, `event` when named. */
-export type SseEvent = { event?: string; data: string };
+const LF = 0x0a;
+const CR = 0x0d;
+const COLON = 0x3a;
+const SPACE = 0x20;
+const DATA = Buffer.from('data');
+const EVENT = Buffer.from('event');
 
 /**
- * Incremental SSE parser: bytes in as they arrive, whole events out. It never holds more than the
- * event being received, so a relay can inspect each event without buffering the stream.
+ * One server-sent event: its `event` name when it has one, and `data`, its `data:` lines joined.
+ * The data stays as bytes until read: a pass-through relay reads it for a handful of events per
+ * turn and never for the deltas in between.
+ */
+export class SseEvent {
+  private text: string | undefined;
+
+  constructor(
+    readonly event: string | undefined,
+    private readonly lines: readonly Buffer[],
+  ) {}
+
+  get data(): string {
+    this.text ??= this.lines.length === 1 ? this.lines[0]!.toString('utf8') : this.lines.map((line) => line.toString('utf8')).join('\n');
+    return this.text;
+  }
+}
+
+/**
+ * Incremental SSE parser over bytes: chunks in as they arrive, whole events out. It holds only the
+ * event being received, and joins its chunks once, when that event is complete.
  */
 export class SseParser {
-  private buffer = '';
-  /** Where the next boundary search starts: bytes before it were already searched. */
-  private searchFrom = 0;
-  private readonly decoder = new TextDecoder();
+  private pending: Buffer[] = [];
+  private pendingLength = 0;
+  /** The last bytes held, so a blank line split across chunks is still found. */
+  private seam: Buffer = Buffer.alloc(0);
 
-  push(chunk: Uint8Array): SseEvent[] {
-    this.buffer += this.decoder.decode(chunk, { stream: true });
-    const events: SseEvent[] = [];
-    let start = 0;
-    let boundary = findBoundary(this.buffer, this.searchFrom);
-    while (boundary) {
-      const event = parseBlock(this.buffer.slice(start, boundary.index));
-      if (event) events.push(event);
-      start = boundary.index + boundary.length;
-      boundary = findBoundary(this.buffer, start);
+  push(chunk: Buffer): SseEvent[] {
+    if (this.pendingLength > 0) {
+      const joint = Buffer.concat([this.seam, chunk.subarray(0, 3)]);
+      if (findBoundary(joint, 0) === null && findBoundary(chunk, 0) === null) {
+        this.hold(chunk);
+        return [];
+      }
+      const from = Math.max(0, this.pendingLength - 3);
+      this.pending.push(chunk);
+      const buffer = Buffer.concat(this.pending, this.pendingLength + chunk.length);
+      this.pending = [];
+      this.pendingLength = 0;
+      return this.scan(buffer, from);
     }
-    this.buffer = start ? this.buffer.slice(start) : this.buffer;
-    // A boundary may straddle two chunks: look again at the tail next time.
-    this.searchFrom = Math.max(0, this.buffer.length - 3);
-    return events;
+    return this.scan(chunk, 0);
   }
 
   /** What is left when the stream ends: an event without its blank line still counts. */
   end(): SseEvent[] {
-    const rest = this.buffer + this.decoder.decode();
-    this.buffer = '';
-    this.searchFrom = 0;
-    const event = parseBlock(rest);
+    const rest = Buffer.concat(this.pending, this.pendingLength);
+    this.pending = [];
+    this.pendingLength = 0;
+    const event = parseBlock(rest, 0, rest.length);
     return event ? [event] : [];
+  }
+
+  private scan(buffer: Buffer, from: number): SseEvent[] {
+    const events: SseEvent[] = [];
+    let start = 0;
+    for (let boundary = findBoundary(buffer, from); boundary; boundary = findBoundary(buffer, start)) {
+      const event = parseBlock(buffer, start, boundary.index);
+      if (event) events.push(event);
+      start = boundary.index + boundary.length;
+    }
+    if (start < buffer.length) this.hold(buffer.subarray(start));
+    return events;
+  }
+
+  private hold(bytes: Buffer) {
+    this.pending.push(bytes);
+    this.pendingLength += bytes.length;
+    this.seam = bytes.length >= 3 ? bytes.subarray(-3) : Buffer.concat([this.seam, bytes]).subarray(-3);
   }
 }
 
-/** The next blank line (`\n\n` or `\r\n\r\n`) at or after `from`, scanning each byte once. */
-function findBoundary(text: string, from: number): { index: number; length: number } | null {
-  for (let i = text.indexOf('\n', from); i !== -1; i = text.indexOf('\n', i + 1)) {
-    if (text[i + 1] === '\n') return { index: i, length: 2 };
-    if (text[i + 1] === '\r' && text[i + 2] === '\n' && text[i - 1] === '\r') return { index: i - 1, length: 4 };
+/** The next blank line (`\n\n` or `\r\n\r\n`) at or after `from`. */
+function findBoundary(bytes: Buffer, from: number): { index: number; length: number } | null {
+  for (let i = bytes.indexOf(LF, from); i !== -1; i = bytes.indexOf(LF, i + 1)) {
+    if (bytes[i + 1] === LF) return { index: i, length: 2 };
+    if (bytes[i + 1] === CR && bytes[i + 2] === LF && bytes[i - 1] === CR) return { index: i - 1, length: 4 };
   }
   return null;
 }
 
-function parseBlock(block: string): SseEvent | null {
+function parseBlock(bytes: Buffer, start: number, end: number): SseEvent | null {
   let event: string | undefined;
-  let data: string[] | undefined;
-  for (const rawLine of block.split('\n')) {
-    const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
-    if (line === '' || line.startsWith(':')) continue;
-    const colon = line.indexOf(':');
-    const field = colon === -1 ? line : line.slice(0, colon);
-    let value = colon === -1 ? '' : line.slice(colon + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    if (field === 'data') (data ??= []).push(value);
-    else if (field === 'event') event = value;
+  let data: Buffer[] | undefined;
+  for (let lineStart = start; lineStart < end; ) {
+    const newline = bytes.indexOf(LF, lineStart);
+    const lineBreak = newline === -1 || newline >= end ? end : newline;
+    let lineEnd = lineBreak;
+    if (lineEnd > lineStart && bytes[lineEnd - 1] === CR) lineEnd -= 1;
+    if (lineEnd > lineStart && bytes[lineStart] !== COLON) {
+      const colon = bytes.indexOf(COLON, lineStart);
+      const fieldEnd = colon === -1 || colon > lineEnd ? lineEnd : colon;
+      let valueStart = fieldEnd === lineEnd ? lineEnd : fieldEnd + 1;
+      if (valueStart < lineEnd && bytes[valueStart] === SPACE) valueStart += 1;
+      if (fieldIs(bytes, lineStart, fieldEnd, DATA)) (data ??= []).push(bytes.subarray(valueStart, lineEnd));
+      else if (fieldIs(bytes, lineStart, fieldEnd, EVENT)) event = bytes.toString('utf8', valueStart, lineEnd);
+    }
+    lineStart = lineBreak + 1;
   }
-  return data ? { event, data: data.join('\n') } : null;
+  return data ? new SseEvent(event, data) : null;
+}
+
+function fieldIs(bytes: Buffer, start: number, end: number, name: Buffer): boolean {
+  return end - start === name.length && bytes.compare(name, 0, name.length, start, end) === 0;
 }
 
 /** Serialises one event the way the Codex backend does. */
