@@ -44,11 +44,7 @@ export class UpstreamClient {
   open(url: string, options: OpenOptions): Promise<UpstreamResponse> {
     const target = this.target(url);
     return new Promise((resolve, reject) => {
-      let body: UpstreamBody | undefined;
-      let controller: Dispatcher.DispatchController | undefined;
-      const onAbort = () => controller?.abort(Object.assign(new Error('the client went away'), { code: 'UND_ERR_ABORTED' }));
-      options.signal.once('abort', onAbort);
-      const done = () => options.signal.off('abort', onAbort);
+      const handler = new RelayedRequest(options.signal, resolve, reject);
       this.pool(target.origin).dispatch(
         {
           origin: target.origin,
@@ -59,26 +55,7 @@ export class UpstreamClient {
           headersTimeout: options.headersTimeout,
           bodyTimeout: options.bodyTimeout,
         },
-        {
-          onRequestStart: (started) => {
-            controller = started;
-          },
-          onResponseStart: (started, statusCode, headers) => {
-            if (statusCode < 200) return;
-            body = new UpstreamBody(started);
-            resolve({ statusCode, headers, body });
-          },
-          onResponseData: (_controller, chunk) => body?.push(chunk),
-          onResponseEnd: () => {
-            done();
-            body?.end();
-          },
-          onResponseError: (_controller, error) => {
-            done();
-            if (body) body.fail(error);
-            else reject(error);
-          },
-        },
+        handler,
       );
     });
   }
@@ -97,6 +74,49 @@ export class UpstreamClient {
   async close(): Promise<void> {
     await Promise.all([...this.pools.values()].map((pool) => pool.close()));
     this.pools.clear();
+  }
+}
+
+/** undici's view of one relayed request: the response start settles `open`, the body streams on. */
+class RelayedRequest implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | undefined;
+  private body: UpstreamBody | undefined;
+
+  constructor(
+    private readonly signal: EventEmitter,
+    private readonly resolve: (response: UpstreamResponse) => void,
+    private readonly reject: (error: Error) => void,
+  ) {
+    signal.once('abort', this.onClientGone);
+  }
+
+  private readonly onClientGone = () => {
+    this.controller?.abort(Object.assign(new Error('the client went away'), { code: 'UND_ERR_ABORTED' }));
+  };
+
+  onRequestStart(controller: Dispatcher.DispatchController) {
+    this.controller = controller;
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders) {
+    if (statusCode < 200) return;
+    this.body = new UpstreamBody(controller);
+    this.resolve({ statusCode, headers, body: this.body });
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer) {
+    this.body?.push(chunk);
+  }
+
+  onResponseEnd() {
+    this.signal.off('abort', this.onClientGone);
+    this.body?.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error) {
+    this.signal.off('abort', this.onClientGone);
+    if (this.body) this.body.fail(error);
+    else this.reject(error);
   }
 }
 
