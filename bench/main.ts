@@ -125,7 +125,9 @@ async function openStreams(target: Target, count: number): Promise<() => void> {
 }
 
 async function wsTurns(url: string, headers: Record<string, string>, samples: number): Promise<number[]> {
-  const socket = new WebSocket(url, { headers: { ...headers, 'openai-beta': 'responses_websockets=2026-02-06' } });
+  // The same client settings on both paths: no per-message deflate, whose cost depends on what
+  // each server negotiates rather than on the hop being measured.
+  const socket = new WebSocket(url, { headers: { ...headers, 'openai-beta': 'responses_websockets=2026-02-06' }, perMessageDeflate: false });
   await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
   const times: number[] = [];
   for (let i = 0; i < samples + 20; i++) {
