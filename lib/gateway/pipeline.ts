@@ -2,7 +2,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { UpstreamBody, UpstreamResponse } from '../upstream/client';
 import { AppError } from '../errors';
 import { parseJsonOrNull } from '../json';
-import { hashContinuityKey, pickContinuityHeader, planRoute, type FaultClass, type RouteClass } from '../routing';
+import { hashContinuityKey, pickContinuityHeader, type FaultClass, type RouteClass } from '../routing';
+import { AccountPlan, type Continuity } from './account-plan';
 import { accountHeaders, forwardedClientHeaders, identityHeaders } from '../upstream/headers';
 import { parseRateLimitEventData, parseRateLimitHeaders, parseUsageLimitBody } from '../upstream/quota-evidence';
 import { usageFromResponse, NO_USAGE } from '../usage/pricing';
@@ -14,14 +15,6 @@ import type { Exchange, Outcome } from './trace';
 
 const MAX_UPSTREAM_ERROR_BODY = 1024 * 1024;
 const MAX_UPSTREAM_JSON_BODY = 64 * 1024 * 1024;
-
-/** Routing inputs that keep a conversation in place; every key here is already hashed. */
-export type Continuity = {
-  sessionKey?: string;
-  previousAccountId?: string;
-  cacheKey?: string;
-  filePinAccountId?: string;
-};
 
 /** One request to send upstream on whichever account the plan picks. */
 export type UpstreamJob = {
@@ -90,55 +83,13 @@ type AttemptResult =
 export async function dispatch(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob): Promise<Outcome> {
   const { pool, continuity, model, routeClass } = job;
   const { trace } = exchange;
-  const sessionAccountId = continuity.sessionKey && pool.policy.stickySessions ? ctx.affinity.get(pool.id, 'session', continuity.sessionKey) : undefined;
-  const routePlan = planRoute({
-    accounts: pool.snapshots,
-    request: {
-      model,
-      routeClass,
-      continuityKey: continuity.sessionKey,
-      previousResponseAccountId: continuity.previousAccountId,
-      filePinAccountId: continuity.filePinAccountId,
-      promptCacheKeyHash: continuity.cacheKey,
-      sessionAccountId,
-      seed: continuity.sessionKey ?? continuity.cacheKey,
-    },
-    policy: pool.policy,
-    health: ctx.health,
-    now: ctx.clock(),
-  });
-
-  if (routePlan.outcome.kind === 'all_exhausted') {
-    throw usageLimitError(routePlan.outcome.retryAfterSeconds, routePlan.outcome.retryAt, routePlan.outcome.counts);
-  }
-  if (routePlan.outcome.kind === 'no_eligible_backend') {
-    if (continuity.previousAccountId) {
-      throw new AppError('pinned_continuation_unavailable', 'the account holding previous_response_id cannot serve now', 503, 'previous_response_id');
-    }
-    throw new AppError('no_eligible_backend', 'no upstream account in this Pool can serve this request', 503, null, {}, { reasons: routePlan.outcome.counts });
-  }
-
-  const plan = job.singleAccount ? routePlan.plan.slice(0, 1) : routePlan.plan;
-  const needsProbe = new Set(routePlan.needsProbe);
+  const accounts = new AccountPlan(ctx, { pool, model, routeClass, continuity });
+  const plan = job.singleAccount ? accounts.order.slice(0, 1) : accounts.order;
   let lastFailure: Failure | null = null;
-  // Accounts found out of quota, by a 429 or by the probe; when that is every one considered,
-  // the answer is one 429 with the earliest reset.
-  let considered = 0;
-  let usageLimited = 0;
   for (const accountId of plan) {
     if (exchange.clientGone()) return { status: 499, fault: 'client', code: 'client_closed' };
+    if (!(await accounts.admit(accountId))) continue;
     const healthKey = { accountId, model, routeClass };
-    if (ctx.health.beginAttempt(healthKey, ctx.clock()) !== 'allowed') continue;
-    considered += 1;
-    if (needsProbe.has(accountId)) {
-      await ctx.probe.probe(accountId);
-      const exhausted = ctx.pools.account(accountId)?.snapshot.windows.some((w) => w.usedPercent >= 100 && (w.resetsAt ?? 0) > ctx.clock());
-      if (exhausted) {
-        usageLimited += 1;
-        ctx.health.recordFailure(healthKey, 'platform', ctx.clock());
-        continue;
-      }
-    }
     const attemptStarted = ctx.clock();
     const result = await attempt(ctx, exchange, job, accountId);
     if (result.kind === 'served') {
@@ -160,24 +111,16 @@ export async function dispatch(ctx: GatewayContext, exchange: Exchange, job: Ups
     }
     ctx.health.recordFailure(healthKey, 'account', ctx.clock());
     trace.attempt(accountId, result.failure.status, attemptStarted, 'account', result.failure.code, true);
-    if (result.failure.usageLimited) usageLimited += 1;
+    if (result.failure.usageLimited) accounts.countUsageLimited();
     lastFailure = result.failure;
   }
 
-  const retryAfter = () => {
-    const retryAt = earliestReset(ctx, pool);
-    return retryAt === null ? null : { retryAt, seconds: Math.max(1, Math.ceil((retryAt - ctx.clock()) / 1000)) };
-  };
-  // Every account considered is out of quota: one answer with the earliest reset in the Pool
-  // (a single account's own 429 passes through below, with the same Retry-After).
-  if (considered > 0 && usageLimited === considered && (considered > 1 || !lastFailure?.passthrough)) {
-    const after = retryAfter();
-    if (after) throw usageLimitError(after.seconds, after.retryAt, { quota_exhausted: usageLimited });
-  }
+  const exhausted = accounts.exhaustedError(lastFailure?.passthrough !== undefined);
+  if (exhausted) throw exhausted;
   if (!lastFailure) throw new AppError('no_eligible_backend', 'no upstream account in this Pool could be tried', 503);
   if (lastFailure.passthrough) {
     const { status, headers, body } = lastFailure.passthrough;
-    const after = lastFailure.usageLimited ? retryAfter() : null;
+    const after = lastFailure.usageLimited ? accounts.retryAfter() : null;
     const finalHeaders = { ...headers, ...(after ? { 'retry-after': String(after.seconds) } : {}) };
     // A 401 that survived a token refresh is the account's problem: an SDK must not read it as
     // "your Pool key is wrong".
@@ -201,32 +144,6 @@ function upstreamError(status: number, body: Buffer, headers: Record<string, str
   const message = typeof error?.message === 'string' ? error.message : `the upstream answered ${status}`;
   const retryAfter: Record<string, string> = headers['retry-after'] ? { 'retry-after': headers['retry-after'] } : {};
   return new AppError(code, message, status, null, retryAfter);
-}
-
-function usageLimitError(retryAfterSeconds: number, retryAt: number, counts: Record<string, number | undefined>): AppError {
-  // Codex CLI recognises `type: usage_limit_reached` and shows the reset time from `resets_at`.
-  return new AppError(
-    'usage_limit_reached',
-    'every account in this Pool has reached its usage limit',
-    429,
-    null,
-    { 'retry-after': String(retryAfterSeconds) },
-    { type: 'usage_limit_reached', resets_at: Math.ceil(retryAt / 1000), resets_in_seconds: retryAfterSeconds, accounts: counts },
-  );
-}
-
-/** When the first of the Pool's blocked accounts frees up, from cooldowns and exhausted windows. */
-function earliestReset(ctx: GatewayContext, pool: PoolState): number | null {
-  const now = ctx.clock();
-  let earliest: number | null = null;
-  for (const snapshot of pool.snapshots) {
-    let freeAt = ctx.health.cooldownEnd(snapshot.id, now) ?? now;
-    for (const window of snapshot.windows) {
-      if (window.usedPercent >= 100 && window.resetsAt !== null && window.resetsAt > now) freeAt = Math.max(freeAt, window.resetsAt);
-    }
-    if (freeAt > now && (earliest === null || freeAt < earliest)) earliest = freeAt;
-  }
-  return earliest;
 }
 
 /** Upstream response headers the client sees (rate-limit families, turn state, request ids). */

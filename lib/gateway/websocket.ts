@@ -6,7 +6,8 @@ import { AppError } from '../errors';
 import { parseJsonOrNull } from '../json';
 import { toBackendFromResponses } from '../openai-compat';
 import { onChange } from '../events';
-import { hashContinuityKey, pickContinuityHeader, planRoute } from '../routing';
+import { hashContinuityKey, pickContinuityHeader } from '../routing';
+import { AccountPlan } from './account-plan';
 import { accountHeaders, forwardedClientHeaders, identityHeaders } from '../upstream/headers';
 import { parseRateLimitEventData, parseRateLimitHeaders, parseUsageLimitBody } from '../upstream/quota-evidence';
 import { eventType, responseIdOfCreatedEvent, usageOfTerminalEvent } from '../upstream/response-events';
@@ -244,59 +245,52 @@ class ClientSession {
     }
   }
 
-  /** Opens the upstream socket on the best eligible account; failures move to the next. */
+  /**
+   * Opens the upstream socket on the best eligible account, planned as HTTP requests are (circuit
+   * gate, usage probe for accounts without evidence); failures move to the next account.
+   */
   private async connect(): Promise<void> {
     const turn = this.turn!;
     // The registry replaces its Pool view on every reload; plan on the current one.
     const pool = (await this.ctx.pools.get(this.pool.id)) ?? this.pool;
-    const plan = planRoute({
-      accounts: pool.snapshots,
-      request: {
-        model: turn.model,
-        routeClass: 'websocket',
-        continuityKey: this.sessionKey ?? this.turnStateKey,
-        sessionAccountId:
-          this.ctx.affinity.get(this.pool.id, 'turn_state', this.turnStateKey) ??
-          (this.sessionKey ? this.ctx.affinity.get(this.pool.id, 'session', this.sessionKey) : undefined),
-        seed: this.sessionKey ?? this.turnStateKey,
-      },
-      policy: pool.policy,
-      health: this.ctx.health,
-      now: this.ctx.clock(),
+    const accounts = new AccountPlan(this.ctx, {
+      pool,
+      model: turn.model,
+      routeClass: 'websocket',
+      continuity: { sessionKey: this.sessionKey ?? this.turnStateKey },
+      sessionAccountId:
+        this.ctx.affinity.get(this.pool.id, 'turn_state', this.turnStateKey) ??
+        (this.sessionKey ? this.ctx.affinity.get(this.pool.id, 'session', this.sessionKey) : undefined),
     });
-    if (plan.outcome.kind === 'all_exhausted') {
-      throw new AppError('usage_limit_reached', 'every account in this Pool has reached its usage limit', 429, null, {}, {
-        type: 'usage_limit_reached',
-        resets_at: Math.ceil(plan.outcome.retryAt / 1000),
-        resets_in_seconds: plan.outcome.retryAfterSeconds,
-      });
-    }
-    for (const accountId of plan.plan) {
+    for (const accountId of accounts.order) {
       if (turn.tried.has(accountId)) continue;
       turn.tried.add(accountId);
-      const healthKey = { accountId, model: turn.model, routeClass: 'websocket' as const };
-      if (this.ctx.health.beginAttempt(healthKey, this.ctx.clock()) !== 'allowed') continue;
+      if (!(await accounts.admit(accountId))) continue;
       const started = this.ctx.clock();
       const result = await this.openUpstream(accountId);
       if (result.ok) {
         this.attach(result.socket, accountId);
         return;
       }
-      this.ctx.health.recordFailure(healthKey, 'account', this.ctx.clock());
+      this.ctx.health.recordFailure({ accountId, model: turn.model, routeClass: 'websocket' }, 'account', this.ctx.clock());
       turn.trace.attempt(accountId, result.status, started, 'account', result.code, true);
-      if (result.status === 429 && result.resetAt !== null) this.ctx.health.coolUntil(accountId, result.resetAt);
+      if (result.usageLimited) accounts.countUsageLimited();
+      if (result.resetAt !== null) this.ctx.health.coolUntil(accountId, result.resetAt);
     }
-    throw new AppError('no_eligible_backend', 'no upstream account in this Pool can serve this websocket', 503);
+    throw accounts.exhaustedError(false) ?? new AppError('no_eligible_backend', 'no upstream account in this Pool can serve this websocket', 503);
   }
 
-  private async openUpstream(accountId: string, rejectedToken?: string): Promise<{ ok: true; socket: WebSocket } | { ok: false; status: number; code: string; resetAt: number | null }> {
+  private async openUpstream(
+    accountId: string,
+    rejectedToken?: string,
+  ): Promise<{ ok: true; socket: WebSocket } | { ok: false; status: number; code: string; usageLimited: boolean; resetAt: number | null }> {
     const account = this.ctx.pools.account(accountId);
-    if (!account) return { ok: false, status: 503, code: 'account_unavailable', resetAt: null };
+    if (!account) return { ok: false, status: 503, code: 'account_unavailable', usageLimited: false, resetAt: null };
     let token: string;
     try {
       token = await this.ctx.credentials.accessToken(accountId, rejectedToken);
     } catch (error) {
-      return { ok: false, status: 503, code: toAppError(error).code, resetAt: null };
+      return { ok: false, status: 503, code: toAppError(error).code, usageLimited: false, resetAt: null };
     }
     const url = `${this.ctx.upstreamBaseUrl.replace(/^http/, 'ws')}/codex/responses`;
     const socket = new WebSocket(url, {
@@ -328,7 +322,13 @@ class ClientSession {
     socket.terminate();
     if (outcome.status === 401 && rejectedToken === undefined) return this.openUpstream(accountId, token);
     const limit = outcome.status === 429 ? parseUsageLimitBody(parseJsonOrNull(outcome.body), this.ctx.clock()) : null;
-    return { ok: false, status: outcome.status, code: outcome.status === 429 ? 'upstream_rate_limited' : `upstream_${outcome.status}`, resetAt: limit?.resetsAt ?? null };
+    return {
+      ok: false,
+      status: outcome.status,
+      code: limit ? 'usage_limit_reached' : outcome.status === 429 ? 'upstream_rate_limited' : `upstream_${outcome.status}`,
+      usageLimited: limit !== null,
+      resetAt: limit?.resetsAt ?? null,
+    };
   }
 
   private attach(socket: WebSocket, accountId: string) {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startHarness, type Harness } from '../support/gateway-harness';
+import { startHarness, warmAccounts, type Harness } from '../support/gateway-harness';
 import { publishChange } from '../../lib/events';
 
 let h: Harness;
@@ -90,6 +90,31 @@ describe('Responses websocket', () => {
     const other = await connect(h);
     expect(text(await other.turn('hi'))).toMatch(/hi from acct-[ab]/);
     expect(h.upstream.tokenEndpointCalls() - before).toBe(1);
+  });
+
+  it('probes an account without quota evidence before opening a socket on it', async () => {
+    h = await startHarness({ accounts: ['acct-a', 'acct-b'] });
+    // acct-a is planned first; it has no evidence yet, and is in fact out of quota.
+    await h.db.prisma.upstreamAccount.update({ where: { id: h.accountIds['acct-a'] }, data: { priority: 10 } });
+    await h.gateway.context.pools.reload(h.poolId);
+    h.upstream.account('acct-a').exhaustUntil(Math.floor(h.clock.now / 1000) + 1200);
+    const client = await connect(h);
+    expect(text(await client.turn('hi'))).toBe('hi from acct-b');
+    const upgrades = h.upstream.requests.filter((r) => r.transport === 'websocket' && r.kind === 'request');
+    expect(upgrades.map((r) => r.accountId)).toEqual(['acct-b']);
+  });
+
+  it('answers one usage-limit error with the earliest reset when every upgrade is refused for quota', async () => {
+    h = await startHarness({ accounts: ['acct-a', 'acct-b'] });
+    await warmAccounts(h);
+    const base = Math.floor(h.clock.now / 1000);
+    for (const [account, reset] of [['acct-a', base + 1200], ['acct-b', base + 600]] as const) {
+      h.upstream.account(account).exhaustUntil(reset);
+      h.upstream.account(account).failNext(1, { wsUpgradeStatus: 429 });
+    }
+    const client = await connect(h);
+    const [error] = await client.turn('hi');
+    expect(error).toMatchObject({ type: 'error', status: 429, error: { code: 'usage_limit_reached', resets_at: base + 600, resets_in_seconds: 600 } });
   });
 
   it('gives the client a clean error event and a failed row when the upstream socket dies mid-turn', async () => {

@@ -1,0 +1,134 @@
+import { AppError } from '../errors';
+import { planRoute, type RouteClass } from '../routing';
+import type { GatewayContext } from './context';
+import type { PoolState } from './pool-state';
+
+/** Routing inputs that keep a conversation in place; every key here is already hashed. */
+export type Continuity = {
+  sessionKey?: string;
+  previousAccountId?: string;
+  cacheKey?: string;
+  filePinAccountId?: string;
+};
+
+export type PlanRequest = {
+  pool: PoolState;
+  /** Catalog slug; empty for routes that are not bound to a model (files). */
+  model: string;
+  routeClass: RouteClass;
+  continuity: Continuity;
+  /** The account this conversation prefers; by default the one its session key last used. */
+  sessionAccountId?: string;
+};
+
+/**
+ * The accounts one request may try, in order, and what every transport does around each try: the
+ * circuit gate, a `wham/usage` probe before the first use of an account with no quota evidence,
+ * and the single 429 with the earliest reset when every account turns out to be out of quota.
+ * HTTP dispatch and websocket connects both go through it.
+ */
+export class AccountPlan {
+  readonly order: string[];
+  private readonly needsProbe: ReadonlySet<string>;
+  /** Accounts tried, and those found out of quota (by the probe or by a 429 usage limit). */
+  private considered = 0;
+  private usageLimited = 0;
+
+  /** Throws the planner's own refusals: all out of quota (429), nothing eligible (503). */
+  constructor(
+    private readonly ctx: GatewayContext,
+    private readonly request: PlanRequest,
+  ) {
+    const { pool, continuity, model, routeClass } = request;
+    const sessionAccountId =
+      request.sessionAccountId ??
+      (continuity.sessionKey && pool.policy.stickySessions ? ctx.affinity.get(pool.id, 'session', continuity.sessionKey) : undefined);
+    const routePlan = planRoute({
+      accounts: pool.snapshots,
+      request: {
+        model,
+        routeClass,
+        continuityKey: continuity.sessionKey,
+        previousResponseAccountId: continuity.previousAccountId,
+        filePinAccountId: continuity.filePinAccountId,
+        promptCacheKeyHash: continuity.cacheKey,
+        sessionAccountId,
+        seed: continuity.sessionKey ?? continuity.cacheKey,
+      },
+      policy: pool.policy,
+      health: ctx.health,
+      now: ctx.clock(),
+    });
+    if (routePlan.outcome.kind === 'all_exhausted') {
+      throw usageLimitError(routePlan.outcome.retryAfterSeconds, routePlan.outcome.retryAt, routePlan.outcome.counts);
+    }
+    if (routePlan.outcome.kind === 'no_eligible_backend') {
+      if (continuity.previousAccountId) {
+        throw new AppError('pinned_continuation_unavailable', 'the account holding previous_response_id cannot serve now', 503, 'previous_response_id');
+      }
+      throw new AppError('no_eligible_backend', 'no upstream account in this Pool can serve this request', 503, null, {}, { reasons: routePlan.outcome.counts });
+    }
+    this.order = routePlan.plan;
+    this.needsProbe = new Set(routePlan.needsProbe);
+  }
+
+  /**
+   * Whether to send to `accountId` now: not while its circuit is open (or its half-open probe is
+   * taken), and not when the usage probe finds an account without evidence out of quota.
+   */
+  async admit(accountId: string): Promise<boolean> {
+    const { ctx } = this;
+    const healthKey = { accountId, model: this.request.model, routeClass: this.request.routeClass };
+    if (ctx.health.beginAttempt(healthKey, ctx.clock()) !== 'allowed') return false;
+    this.considered += 1;
+    if (!this.needsProbe.has(accountId)) return true;
+    await ctx.probe.probe(accountId);
+    const exhausted = ctx.pools.account(accountId)?.snapshot.windows.some((w) => w.usedPercent >= 100 && (w.resetsAt ?? 0) > ctx.clock());
+    if (!exhausted) return true;
+    this.usageLimited += 1;
+    ctx.health.recordFailure(healthKey, 'platform', ctx.clock());
+    return false;
+  }
+
+  /** A try that found its account out of quota (a 429 usage limit). */
+  countUsageLimited() {
+    this.usageLimited += 1;
+  }
+
+  /**
+   * After every try failed: one 429 with the earliest reset in the Pool when each account
+   * considered was out of quota. A lone account's own 429 is passed through instead when the
+   * transport can (`passthrough`), with the same Retry-After.
+   */
+  exhaustedError(passthrough: boolean): AppError | null {
+    if (this.considered === 0 || this.usageLimited < this.considered || (this.considered === 1 && passthrough)) return null;
+    const after = this.retryAfter();
+    return after ? usageLimitError(after.seconds, after.retryAt, { quota_exhausted: this.usageLimited }) : null;
+  }
+
+  /** When the first of the Pool's blocked accounts frees up, from cooldowns and exhausted windows. */
+  retryAfter(): { retryAt: number; seconds: number } | null {
+    const now = this.ctx.clock();
+    let earliest: number | null = null;
+    for (const snapshot of this.request.pool.snapshots) {
+      let freeAt = this.ctx.health.cooldownEnd(snapshot.id, now) ?? now;
+      for (const window of snapshot.windows) {
+        if (window.usedPercent >= 100 && window.resetsAt !== null && window.resetsAt > now) freeAt = Math.max(freeAt, window.resetsAt);
+      }
+      if (freeAt > now && (earliest === null || freeAt < earliest)) earliest = freeAt;
+    }
+    return earliest === null ? null : { retryAt: earliest, seconds: Math.max(1, Math.ceil((earliest - now) / 1000)) };
+  }
+}
+
+function usageLimitError(retryAfterSeconds: number, retryAt: number, counts: Record<string, number | undefined>): AppError {
+  // Codex CLI recognises `type: usage_limit_reached` and shows the reset time from `resets_at`.
+  return new AppError(
+    'usage_limit_reached',
+    'every account in this Pool has reached its usage limit',
+    429,
+    null,
+    { 'retry-after': String(retryAfterSeconds) },
+    { type: 'usage_limit_reached', resets_at: Math.ceil(retryAt / 1000), resets_in_seconds: retryAfterSeconds, accounts: counts },
+  );
+}
