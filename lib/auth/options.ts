@@ -45,10 +45,11 @@ export function authOptions(): NextAuthOptions {
             await recordAudit({ actorType: operatorId ? 'operator' : 'anonymous', actorId: operatorId, action: 'auth.sign_in', targetType: 'operator', targetId: operatorId, outcome: 'failure', ip, details: { reason } });
             return null;
           };
-          if (isThrottled(email, ip)) return fail('throttled');
+          const throttle = { db: runtime.db, hashKey: runtime.keys.hashKey };
+          if (await isThrottled(throttle, email, ip)) return fail('throttled');
           // Counted before any wait, so a burst of parallel attempts cannot all pass the check;
           // a success clears it below.
-          recordFailure(email, ip);
+          await recordFailure(throttle, email, ip);
           const { prisma } = runtime.db;
           const found = await prisma.operator.findUnique({ where: { email } });
           // Same generic failure for unknown email, wrong password and disabled operators; the
@@ -67,7 +68,7 @@ export function authOptions(): NextAuthOptions {
               await recordAudit({ actorId: operator.id, action: 'auth.recovery_code_used', targetType: 'operator', targetId: operator.id, ip });
             }
           }
-          clearFailures(email, ip);
+          await clearFailures(throttle, email, ip);
           const session = await prisma.operatorSession.create({
             data: {
               operatorId: operator.id,

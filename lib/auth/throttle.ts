@@ -1,48 +1,54 @@
+import type { Database } from '../db';
+import { keyedHash } from '../crypto';
+
 /**
- * Login throttling: failures are counted per account (email) and per client IP in a sliding
+ * Login throttling: failures are counted per account (email) and per client IP over a sliding
  * window; past the limit every attempt fails with the same generic message until the window
- * passes. In memory, per process: enough to make online guessing slow.
+ * passes. Counted in PostgreSQL, so the limit holds across every process; the subjects stored are
+ * keyed hashes, never emails or addresses.
  */
 const WINDOW_MS = 15 * 60 * 1000;
 const LIMITS = { account: 5, ip: 20 } as const;
 
-type Kind = keyof typeof LIMITS;
-const HOLDER = Symbol.for('codex-pooler.login-throttle');
-type Store = Map<string, number[]>;
+type Subject = { kind: keyof typeof LIMITS; hash: string };
 
-function store(): Store {
-  const g = globalThis as { [HOLDER]?: Store };
-  g[HOLDER] ??= new Map();
-  return g[HOLDER];
-}
+export type ThrottleStore = { db: Database; hashKey: Buffer };
 
-function recent(key: string, now: number): number[] {
-  const list = (store().get(key) ?? []).filter((t) => now - t < WINDOW_MS);
-  if (list.length) store().set(key, list);
-  else store().delete(key);
+function subjects({ hashKey }: ThrottleStore, email: string, ip: string | null): Subject[] {
+  const list: Subject[] = [{ kind: 'account', hash: keyedHash(hashKey, `login-account:${email}`) }];
+  if (ip) list.push({ kind: 'ip', hash: keyedHash(hashKey, `login-ip:${ip}`) });
   return list;
 }
 
-function keys(email: string, ip: string | null): [Kind, string][] {
-  const out: [Kind, string][] = [['account', `account:${email}`]];
-  if (ip) out.push(['ip', `ip:${ip}`]);
-  return out;
+export async function isThrottled(store: ThrottleStore, email: string, ip: string | null, now = Date.now()): Promise<boolean> {
+  const list = subjects(store, email, ip);
+  const rows = await store.db.sql<{ subject: string; failures: number }>(
+    `SELECT "subject", count(*)::int AS failures FROM "LoginFailure"
+      WHERE "subject" IN (SELECT json_array_elements_text($1::json)) AND "createdAt" > $2
+      GROUP BY "subject"`,
+    [JSON.stringify(list.map((s) => s.hash)), new Date(now - WINDOW_MS).toISOString()],
+  );
+  return list.some(({ kind, hash }) => (rows.find((row) => row.subject === hash)?.failures ?? 0) >= LIMITS[kind]);
 }
 
-export function isThrottled(email: string, ip: string | null, now = Date.now()): boolean {
-  return keys(email, ip).some(([kind, key]) => recent(key, now).length >= LIMITS[kind]);
-}
-
-export function recordFailure(email: string, ip: string | null, now = Date.now()): void {
-  for (const [, key] of keys(email, ip)) store().set(key, [...recent(key, now), now]);
+/** Counts one failure for the email and the IP; rows past the window are dropped on the way. */
+export async function recordFailure(store: ThrottleStore, email: string, ip: string | null, now = Date.now()): Promise<void> {
+  const hashes = subjects(store, email, ip).map((s) => s.hash);
+  await store.db.sql(`DELETE FROM "LoginFailure" WHERE "createdAt" <= $1`, [new Date(now - WINDOW_MS).toISOString()]);
+  await store.db.sql(
+    `INSERT INTO "LoginFailure" ("subject", "createdAt") SELECT json_array_elements_text($1::json), $2::timestamp(3)`,
+    [JSON.stringify(hashes), new Date(now).toISOString()],
+  );
 }
 
 /** After a successful sign-in: the account starts afresh, and the IP gets this attempt back. */
-export function clearFailures(email: string, ip: string | null = null): void {
-  store().delete(`account:${email}`);
-  if (ip) store().get(`ip:${ip}`)?.pop();
-}
-
-export function resetThrottle(): void {
-  store().clear();
+export async function clearFailures(store: ThrottleStore, email: string, ip: string | null = null): Promise<void> {
+  const [account, address] = subjects(store, email, ip);
+  await store.db.sql(`DELETE FROM "LoginFailure" WHERE "subject" = $1`, [account!.hash]);
+  if (address) {
+    await store.db.sql(
+      `DELETE FROM "LoginFailure" WHERE "id" = (SELECT "id" FROM "LoginFailure" WHERE "subject" = $1 ORDER BY "id" DESC LIMIT 1)`,
+      [address.hash],
+    );
+  }
 }

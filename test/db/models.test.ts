@@ -50,6 +50,8 @@ describe.each(databaseTargets())('migrated schema on $name', (target) => {
     await p.pricingSnapshot.create({
       data: { model: 'gpt-5.5', inputPerMillion: 1_250_000, cachedInputPerMillion: 125_000, outputPerMillion: 10_000_000, effectiveAt: new Date(), source: 'bundled' },
     });
+    const failure = await p.loginFailure.create({ data: { subject: 'keyed-hash' } });
+    expect(typeof failure.id).toBe('bigint');
 
     const loaded = await p.pool.findUniqueOrThrow({
       where: { id: pool.id },
