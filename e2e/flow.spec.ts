@@ -49,6 +49,15 @@ test.afterAll(async () => {
 });
 
 test('bootstrap, Pool, two accounts, a key shown once, a request, its timeline, pause → 401', async ({ page }) => {
+  // The whole flow runs under the dashboard's Content-Security-Policy: a violation fails it.
+  const violations: string[] = [];
+  page.on('console', (message) => {
+    if (message.text().includes('Content Security Policy')) violations.push(message.text());
+  });
+  const first = await page.goto(`${app.url}/login`);
+  expect(first?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+  expect(first?.headers()['x-content-type-options']).toBe('nosniff');
+
   // Bootstrap wizard, then sign out and back in.
   await page.goto(`${app.url}/admin/pools`);
   await expect(page).toHaveURL(/\/bootstrap$/);
@@ -139,4 +148,5 @@ test('bootstrap, Pool, two accounts, a key shown once, a request, its timeline, 
   for (const action of ['auth.sign_in', 'pool.create', 'account.import', 'api_key.create', 'api_key.pause']) {
     await expect(page.locator(`[data-testid="audit-row"][data-action="${action}"]`).first()).toBeVisible();
   }
+  expect(violations).toEqual([]);
 });
