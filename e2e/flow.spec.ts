@@ -54,9 +54,9 @@ test('bootstrap, Pool, two accounts, a key shown once, a request, its timeline, 
   page.on('console', (message) => {
     if (message.text().includes('Content Security Policy')) violations.push(message.text());
   });
-  const first = await page.goto(`${app.url}/login`);
-  expect(first?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
-  expect(first?.headers()['x-content-type-options']).toBe('nosniff');
+  const login = await page.goto(`${app.url}/login`);
+  expect(login?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+  expect(login?.headers()['x-content-type-options']).toBe('nosniff');
 
   // Bootstrap wizard, then sign out and back in.
   await page.goto(`${app.url}/admin/pools`);

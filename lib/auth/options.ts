@@ -5,7 +5,7 @@ import { getRuntime } from '../runtime';
 import { dummyPasswordHash, verifyPassword } from '../operators';
 import { recordAudit } from '../audit';
 import { clientIp } from './request';
-import { clearFailures, isThrottled, recordFailure } from './throttle';
+import { clearFailures, registerAttempt } from './throttle';
 import { acceptTotpForSignIn, consumeRecoveryCode, openTotpSecret } from './totp';
 
 export type OperatorSessionView = { expires: string; operatorId?: string; sessionId?: string };
@@ -45,11 +45,10 @@ export function authOptions(): NextAuthOptions {
             await recordAudit({ actorType: operatorId ? 'operator' : 'anonymous', actorId: operatorId, action: 'auth.sign_in', targetType: 'operator', targetId: operatorId, outcome: 'failure', ip, details: { reason } });
             return null;
           };
+          // Counted as a failure first, so a burst of parallel attempts cannot all pass the check;
+          // a success takes it back below.
           const throttle = { db: runtime.db, hashKey: runtime.keys.hashKey };
-          if (await isThrottled(throttle, email, ip)) return fail('throttled');
-          // Counted before any wait, so a burst of parallel attempts cannot all pass the check;
-          // a success clears it below.
-          await recordFailure(throttle, email, ip);
+          if (await registerAttempt(throttle, email, ip)) return fail('throttled');
           const { prisma } = runtime.db;
           const found = await prisma.operator.findUnique({ where: { email } });
           // Same generic failure for unknown email, wrong password and disabled operators; the

@@ -20,25 +20,27 @@ function subjects({ hashKey }: ThrottleStore, email: string, ip: string | null):
   return list;
 }
 
-export async function isThrottled(store: ThrottleStore, email: string, ip: string | null, now = Date.now()): Promise<boolean> {
+/**
+ * Counts this sign-in attempt as a failure, then says whether its email or IP is past the limit,
+ * this attempt included. Counting first means parallel attempts see each other: at most the limit
+ * of them get through, across every process. A success takes its attempt back (`clearFailures`).
+ */
+export async function registerAttempt(store: ThrottleStore, email: string, ip: string | null, now = Date.now()): Promise<boolean> {
   const list = subjects(store, email, ip);
+  const hashes = JSON.stringify(list.map((s) => s.hash));
+  const windowStart = new Date(now - WINDOW_MS).toISOString();
+  await store.db.sql(
+    `WITH expired AS (DELETE FROM "LoginFailure" WHERE "createdAt" <= $3)
+     INSERT INTO "LoginFailure" ("subject", "createdAt") SELECT json_array_elements_text($1::json), $2::timestamp(3)`,
+    [hashes, new Date(now).toISOString(), windowStart],
+  );
   const rows = await store.db.sql<{ subject: string; failures: number }>(
     `SELECT "subject", count(*)::int AS failures FROM "LoginFailure"
       WHERE "subject" IN (SELECT json_array_elements_text($1::json)) AND "createdAt" > $2
       GROUP BY "subject"`,
-    [JSON.stringify(list.map((s) => s.hash)), new Date(now - WINDOW_MS).toISOString()],
+    [hashes, windowStart],
   );
-  return list.some(({ kind, hash }) => (rows.find((row) => row.subject === hash)?.failures ?? 0) >= LIMITS[kind]);
-}
-
-/** Counts one failure for the email and the IP; rows past the window are dropped on the way. */
-export async function recordFailure(store: ThrottleStore, email: string, ip: string | null, now = Date.now()): Promise<void> {
-  const hashes = subjects(store, email, ip).map((s) => s.hash);
-  await store.db.sql(`DELETE FROM "LoginFailure" WHERE "createdAt" <= $1`, [new Date(now - WINDOW_MS).toISOString()]);
-  await store.db.sql(
-    `INSERT INTO "LoginFailure" ("subject", "createdAt") SELECT json_array_elements_text($1::json), $2::timestamp(3)`,
-    [JSON.stringify(hashes), new Date(now).toISOString()],
-  );
+  return list.some(({ kind, hash }) => (rows.find((row) => row.subject === hash)?.failures ?? 0) > LIMITS[kind]);
 }
 
 /** After a successful sign-in: the account starts afresh, and the IP gets this attempt back. */

@@ -4,6 +4,12 @@ import { SseParser, type SseEvent } from '../upstream/sse';
 import type { TokenUsage } from '../usage/pricing';
 import { eventType, failureCodeOfEvent, responseIdOfCreatedEvent, usageOfTerminalEvent } from '../upstream/response-events';
 
+/**
+ * How long the terminal event waits for the end of the body, so that both leave in one write. The
+ * end normally follows at once; an upstream that keeps the stream open is not waited for.
+ */
+const TERMINAL_WAIT_MS = 2;
+
 /** Events that carry no output: before any other event arrives, an attempt may still fail over. */
 const PREAMBLE_EVENTS = new Set(['response.created', 'response.in_progress', 'codex.rate_limits', 'response.queued']);
 
@@ -120,6 +126,14 @@ export async function relaySse(options: {
     await sink.write(chunk, burst.length === 1 ? burst[0]!.events : burst.flatMap((h) => h.events), last);
   };
 
+  let terminalTimer: NodeJS.Timeout | undefined;
+  const flushSoon = () => {
+    terminalTimer ??= setTimeout(() => {
+      terminalTimer = undefined;
+      flushHeld(false).catch(() => undefined);
+    }, TERMINAL_WAIT_MS);
+  };
+
   const inspect = (event: SseEvent): 'output' | 'preamble' | 'retryable_failure' => {
     // The Codex backend names every event; the payload's `type` is read only for unnamed ones.
     const type = event.event ?? eventType(event.data);
@@ -157,10 +171,12 @@ export async function relaySse(options: {
         if (verdict === 'output') sawOutput = true;
       }
       held.push({ chunk, events });
-      // Output goes out as it arrives; after the terminal event it waits for the end of the body
-      // (which follows at once) so both leave together.
-      const terminal = completed || failure !== null;
-      if ((committed || sawOutput) && !terminal) await flushHeld(false);
+      // Output goes out as it arrives; after the terminal event it waits a moment for the end of
+      // the body, so both leave together.
+      if (committed || sawOutput) {
+        if (completed || failure !== null) flushSoon();
+        else await flushHeld(false);
+      }
     }
     const tail = parser.end();
     for (const event of tail) inspect(event);
@@ -169,9 +185,17 @@ export async function relaySse(options: {
     if (clientGone()) return { kind: 'client_closed', ttfbMs };
     const code = (error as { code?: string }).code === 'UND_ERR_BODY_TIMEOUT' ? 'upstream_idle_timeout' : 'stream_error';
     if (!committed && !completed && !failure) return { kind: 'retryable', code };
+    // The response had completed: the client has all of it, whatever happened to the connection.
+    if (completed && !failure) {
+      await flushHeld(true);
+      sink.finish(null);
+      return { kind: 'completed', usage, ttfbMs };
+    }
     await flushHeld(false);
     sink.finish({ code });
     return { kind: 'broken', code, usage, ttfbMs, failedResponse: false };
+  } finally {
+    clearTimeout(terminalTimer);
   }
   if (!completed && !committed && !failure) return { kind: 'retryable', code: 'stream_incomplete' };
   await flushHeld(true);

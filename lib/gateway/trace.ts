@@ -1,5 +1,5 @@
-import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ClientGoneSignal } from '../upstream/client';
 import type { FaultClass } from '../routing';
 import { costMicros, NO_USAGE, type TokenUsage } from '../usage/pricing';
 import type { AttemptRecord } from '../usage/request-log';
@@ -66,11 +66,8 @@ export type Exchange = {
   req: IncomingMessage;
   res: ServerResponse;
   trace: RequestTrace;
-  /**
-   * Emits `abort` when the client goes away, which cancels the upstream request. undici takes an
-   * EventEmitter as a signal: cheaper per request than an AbortController and its EventTarget.
-   */
-  signal: EventEmitter;
+  /** Notified when the client goes away, which cancels the upstream request. */
+  signal: ClientGoneSignal;
   clientGone: () => boolean;
 };
 
@@ -83,22 +80,18 @@ export async function runExchange(
   route: { path: string; transport: string },
   handle: (exchange: Exchange) => Promise<Outcome>,
 ): Promise<void> {
-  const abort = new EventEmitter();
-  let clientGone = false;
+  const signal = new ClientGoneSignal();
   res.once('close', () => {
-    if (!res.writableFinished) {
-      clientGone = true;
-      abort.emit('abort');
-    }
+    if (!res.writableFinished) signal.notify();
   });
   const trace = new RequestTrace(ctx, route.path, route.transport, ctx.clock());
   try {
-    const outcome = await handle({ req, res, trace, signal: abort, clientGone: () => clientGone });
+    const outcome = await handle({ req, res, trace, signal, clientGone: () => signal.gone });
     trace.finish(outcome.status, outcome.fault, outcome.code);
   } catch (error) {
     const appError = toAppError(error);
     if (appError.status === 500) ctx.runtime.log.error({ err: error, route: route.path }, 'gateway request failed');
-    if (!clientGone) sendError(res, appError);
-    trace.finish(clientGone ? 499 : appError.status, appError.status >= 500 ? 'platform' : 'client', appError.code);
+    if (!signal.gone) sendError(res, appError);
+    trace.finish(signal.gone ? 499 : appError.status, appError.status >= 500 ? 'platform' : 'client', appError.code);
   }
 }

@@ -8,6 +8,9 @@ import { AppError } from '../errors';
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) return Promise.reject(tooLarge(limit));
+  // A client that left while the request was being admitted sends no more events: settle now.
+  if (req.destroyed) return Promise.reject(clientClosed());
+  if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -25,11 +28,12 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       } else chunks.push(chunk);
     };
     const onEnd = () => settle(null);
-    const onClose = () => settle(Object.assign(new Error('the client closed the request'), { code: 'ECONNRESET' }));
+    const onClose = () => settle(clientClosed());
     req.on('data', onData).once('end', onEnd).once('error', settle).once('close', onClose);
   });
 }
 
+const clientClosed = () => Object.assign(new Error('the client closed the request'), { code: 'ECONNRESET' });
 const tooLarge = (limit: number) => new AppError('request_too_large', `request body exceeds ${limit} bytes`, 413);
 
 export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {

@@ -1,4 +1,4 @@
-import type { EventEmitter } from 'node:events';
+import { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
 
@@ -77,25 +77,43 @@ export class UpstreamClient {
   }
 }
 
+/**
+ * Tells relayed requests that their client went away. An EventEmitter with a remembered state
+ * (cheaper per request than an AbortController): a request opened after the fact, or one undici
+ * has not started yet, is still cancelled.
+ */
+export class ClientGoneSignal extends EventEmitter {
+  gone = false;
+
+  notify() {
+    if (this.gone) return;
+    this.gone = true;
+    this.emit('gone');
+  }
+}
+
+const clientGoneError = () => Object.assign(new Error('the client went away'), { code: 'UND_ERR_ABORTED' });
+
 /** undici's view of one relayed request: the response start settles `open`, the body streams on. */
 class RelayedRequest implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | undefined;
   private body: UpstreamBody | undefined;
 
   constructor(
-    private readonly signal: EventEmitter,
+    private readonly signal: ClientGoneSignal,
     private readonly resolve: (response: UpstreamResponse) => void,
     private readonly reject: (error: Error) => void,
   ) {
-    signal.once('abort', this.onClientGone);
+    signal.once('gone', this.onClientGone);
   }
 
   private readonly onClientGone = () => {
-    this.controller?.abort(Object.assign(new Error('the client went away'), { code: 'UND_ERR_ABORTED' }));
+    this.controller?.abort(clientGoneError());
   };
 
   onRequestStart(controller: Dispatcher.DispatchController) {
     this.controller = controller;
+    if (this.signal.gone) controller.abort(clientGoneError());
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders) {
@@ -109,12 +127,12 @@ class RelayedRequest implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd() {
-    this.signal.off('abort', this.onClientGone);
+    this.signal.off('gone', this.onClientGone);
     this.body?.end();
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error) {
-    this.signal.off('abort', this.onClientGone);
+    this.signal.off('gone', this.onClientGone);
     if (this.body) this.body.fail(error);
     else this.reject(error);
   }
@@ -124,8 +142,8 @@ export type OpenOptions = {
   method: 'GET' | 'POST';
   headers: Record<string, string>;
   body: Buffer;
-  /** Emits `abort` when the client goes away: the upstream request is cancelled. */
-  signal: EventEmitter;
+  /** The client went away: the upstream request is cancelled, or never sent. */
+  signal: ClientGoneSignal;
   headersTimeout: number;
   bodyTimeout: number;
 };

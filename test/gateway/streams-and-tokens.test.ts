@@ -13,9 +13,10 @@ async function firstAccountFor(harness: Harness, session: Record<string, string>
 }
 
 /** A streamed turn whose upstream goes quiet after its first output and never completes. */
-async function openHangingStream(harness: Harness) {
+/** A stream whose upstream sends `afterEvents` events, then neither sends nor ends. */
+async function openHangingStream(harness: Harness, afterEvents = 6) {
   await warmAccounts(harness);
-  harness.upstream.account('acct-a').failNext(1, { hangAfterEvents: 6 });
+  harness.upstream.account('acct-a').failNext(1, { hangAfterEvents: afterEvents });
   const controller = new AbortController();
   const response = await fetch(`${harness.url}/backend-api/codex/responses`, {
     method: 'POST',
@@ -60,6 +61,22 @@ describe('streams', () => {
     await h.gateway.context.requestLog.flush();
     const row = await h.db.prisma.requestLog.findFirst({ where: { errorCode: 'stream_incomplete' } });
     expect(row).toMatchObject({ attemptCount: 1, errorClass: 'account' });
+  });
+
+  it('relays the terminal event at once when the upstream keeps the stream open after it', async () => {
+    h = await startHarness({ accounts: ['acct-a'] });
+    // Every event is sent, response.completed included, and then the body never ends.
+    const { controller, reader } = await openHangingStream(h, 1000);
+    const decoder = new TextDecoder();
+    let text = '';
+    const deadline = new Promise<'timed out'>((resolve) => setTimeout(() => resolve('timed out'), 3000));
+    while (!text.includes('response.completed')) {
+      const read = await Promise.race([reader.read(), deadline]);
+      if (read === 'timed out' || read.done) break;
+      text += decoder.decode(read.value, { stream: true });
+    }
+    expect(text).toContain('response.completed');
+    controller.abort();
   });
 
   it('keeps a quiet stream alive with SSE comments', async () => {
