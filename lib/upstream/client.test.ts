@@ -4,9 +4,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientGoneSignal, UpstreamClient } from './client';
 
 let requests = 0;
+/** Bytes of /big the server has handed to its socket so far. */
+let bigSent = 0;
+const BIG_CHUNKS = 512;
+const CHUNK = Buffer.alloc(64 * 1024, 97);
 const server = createServer((req, res) => {
   requests += 1;
-  req.resume().on('end', () => res.end('ok'));
+  req.resume().on('end', async () => {
+    if (req.url !== '/big') return void res.end('ok');
+    for (let i = 0; i < BIG_CHUNKS; i++) {
+      bigSent += CHUNK.length;
+      if (!res.write(CHUNK)) await new Promise((resolve) => res.once('drain', resolve));
+    }
+    res.end();
+  });
 });
 let url = '';
 const client = new UpstreamClient();
@@ -22,12 +33,30 @@ afterAll(async () => {
 });
 
 describe('UpstreamClient.open', () => {
+  it('pauses the upstream while the reader is behind, and delivers every byte after', async () => {
+    bigSent = 0;
+    const response = await client.open(url.replace(/\/x$/, '/big'), options(new ClientGoneSignal()));
+    let received = 0;
+    let sentWhileStalled = 0;
+    for await (const chunk of response.body) {
+      // A reader that stops for a while: the upstream must stop too, not fill memory with 32 MB.
+      if (received === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        sentWhileStalled = bigSent;
+      }
+      received += chunk.length;
+    }
+    expect(received).toBe(BIG_CHUNKS * CHUNK.length);
+    // Socket buffers take a few MB; without the pause the whole body would have gone.
+    expect(sentWhileStalled).toBeLessThan((BIG_CHUNKS * CHUNK.length) / 2);
+  });
+
   it('relays an answer, and sends nothing for a client that is already gone or leaves before the send', async () => {
     const served = await client.open(url, options(new ClientGoneSignal()));
     const chunks: Buffer[] = [];
     for await (const chunk of served.body) chunks.push(chunk);
     expect(Buffer.concat(chunks).toString()).toBe('ok');
-    expect(requests).toBe(1);
+    const before = requests;
 
     const gone = new ClientGoneSignal();
     gone.notify();
@@ -38,6 +67,6 @@ describe('UpstreamClient.open', () => {
     leaving.notify();
     await expect(opening).rejects.toMatchObject({ code: 'UND_ERR_ABORTED' });
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(requests).toBe(1);
+    expect(requests).toBe(before);
   });
 });
