@@ -113,7 +113,7 @@ export async function relaySse(options: {
   let completed = false;
   let failure: { code: string } | null = null;
 
-  const flushHeld = async (last: boolean) => {
+  const writeHeld = async (last: boolean) => {
     if (!committed) {
       committed = true;
       sink.commit(options.status, options.headers);
@@ -125,6 +125,10 @@ export async function relaySse(options: {
     const chunk = burst.length === 1 ? burst[0]!.chunk : Buffer.concat(burst.map((h) => h.chunk));
     await sink.write(chunk, burst.length === 1 ? burst[0]!.events : burst.flatMap((h) => h.events), last);
   };
+  // One write at a time: the terminal timer may flush while a translating sink is still writing
+  // the previous burst, and the end must come after both.
+  let writing: Promise<void> = Promise.resolve();
+  const flushHeld = (last: boolean): Promise<void> => (writing = writing.then(() => writeHeld(last)));
 
   let terminalTimer: NodeJS.Timeout | undefined;
   const flushSoon = () => {
