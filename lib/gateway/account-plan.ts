@@ -90,9 +90,13 @@ export class AccountPlan {
     return false;
   }
 
-  /** A try that found its account out of quota (a 429 usage limit). */
-  countUsageLimited() {
-    this.usageLimited += 1;
+  /**
+   * A try that failed over: the failure counts against the account's health, and a usage limit
+   * (a 429 that says so) toward the single earliest-reset answer.
+   */
+  failedOver(accountId: string, usageLimited: boolean) {
+    this.ctx.health.recordFailure({ accountId, model: this.request.model, routeClass: this.request.routeClass }, 'account', this.ctx.clock());
+    if (usageLimited) this.usageLimited += 1;
   }
 
   /**

@@ -5,7 +5,7 @@ import { parseJsonOrNull } from '../json';
 import { hashContinuityKey, pickContinuityHeader, type FaultClass, type RouteClass } from '../routing';
 import { AccountPlan, type Continuity } from './account-plan';
 import { accountHeaders, forwardedClientHeaders, identityHeaders } from '../upstream/headers';
-import { parseRateLimitEventData, parseRateLimitHeaders, parseUsageLimitBody } from '../upstream/quota-evidence';
+import { parseUsageLimitBody } from '../upstream/quota-evidence';
 import { usageFromResponse, NO_USAGE } from '../usage/pricing';
 import type { GatewayContext } from './context';
 import type { AuthenticatedKey } from './keys';
@@ -109,9 +109,8 @@ export async function dispatch(ctx: GatewayContext, exchange: Exchange, job: Ups
       trace.attempt(accountId, 499, attemptStarted, 'client', 'client_closed', false);
       return { status: 499, fault: 'client', code: 'client_closed' };
     }
-    ctx.health.recordFailure(healthKey, 'account', ctx.clock());
+    accounts.failedOver(accountId, result.failure.usageLimited);
     trace.attempt(accountId, result.failure.status, attemptStarted, 'account', result.failure.code, true);
-    if (result.failure.usageLimited) accounts.countUsageLimited();
     lastFailure = result.failure;
   }
 
@@ -197,7 +196,7 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
   }
 
   const now = ctx.clock();
-  ctx.pools.recordWindows(accountId, parseRateLimitHeaders(response.headers, now), 'response_headers');
+  ctx.pools.recordHeaderEvidence(accountId, response.headers, now, 'response_headers');
   const status = response.statusCode;
   const contentType = String(response.headers['content-type'] ?? '');
   const headers = { ...clientResponseHeaders(response.headers, pool), 'content-type': contentType || 'application/json' };
@@ -242,10 +241,7 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
       clientGone: exchange.clientGone,
       observer: {
         onResponseId: (id) => ctx.affinity.set(pool.id, 'response', hashContinuityKey(pool.id, 'response', id), accountId),
-        onRateLimitEvent: (data) => {
-          const parsed = parseRateLimitEventData(data, ctx.clock());
-          if (parsed) ctx.pools.recordWindows(accountId, parsed.windows, 'rate_limit_event');
-        },
+        onRateLimitEvent: (data) => ctx.pools.recordEventEvidence(accountId, data, ctx.clock()),
       },
     });
     if (result.kind === 'retryable') {

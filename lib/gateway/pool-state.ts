@@ -2,6 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Database } from '../db';
 import type { Logger } from '../log';
 import { onChange } from '../events';
+import type { IncomingHttpHeaders } from 'node:http';
+import { parseRateLimitEventData, parseRateLimitHeaders } from '../upstream/quota-evidence';
 import type { AccountSnapshot, AccountStatus, PoolRoutingPolicy, QuotaWindow } from '../routing';
 
 export type AccountState = {
@@ -169,6 +171,17 @@ export class PoolRegistry {
     if (windows.length === 0) return;
     this.updateSnapshot(accountId, (snapshot) => ({ ...snapshot, windows: newestWindows(windows, snapshot.windows) }));
     for (const window of windows) this.pendingWindows.set(`${accountId}:${window.kind}`, { accountId, window, source });
+  }
+
+  /** Evidence from an upstream response's `x-codex-*` rate-limit headers. */
+  recordHeaderEvidence(accountId: string, headers: IncomingHttpHeaders, now: number, source: string) {
+    this.recordWindows(accountId, parseRateLimitHeaders(headers, now), source);
+  }
+
+  /** Evidence from a `codex.rate_limits` stream event (its raw `data`), over either transport. */
+  recordEventEvidence(accountId: string, data: string, now: number) {
+    const parsed = parseRateLimitEventData(data, now);
+    if (parsed) this.recordWindows(accountId, parsed.windows, 'rate_limit_event');
   }
 
   markSuccess(accountId: string, now: number) {

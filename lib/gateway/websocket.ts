@@ -9,7 +9,7 @@ import { onChange } from '../events';
 import { hashContinuityKey, pickContinuityHeader } from '../routing';
 import { AccountPlan } from './account-plan';
 import { accountHeaders, forwardedClientHeaders, identityHeaders } from '../upstream/headers';
-import { parseRateLimitEventData, parseRateLimitHeaders, parseUsageLimitBody } from '../upstream/quota-evidence';
+import { parseUsageLimitBody } from '../upstream/quota-evidence';
 import { eventType, responseIdOfCreatedEvent, usageOfTerminalEvent } from '../upstream/response-events';
 import type { GatewayContext } from './context';
 import { openAiErrorBody, toAppError } from './errors';
@@ -272,9 +272,8 @@ class ClientSession {
         this.attach(result.socket, accountId);
         return;
       }
-      this.ctx.health.recordFailure({ accountId, model: turn.model, routeClass: 'websocket' }, 'account', this.ctx.clock());
+      accounts.failedOver(accountId, result.usageLimited);
       turn.trace.attempt(accountId, result.status, started, 'account', result.code, true);
-      if (result.usageLimited) accounts.countUsageLimited();
       if (result.resetAt !== null) this.ctx.health.coolUntil(accountId, result.resetAt);
     }
     throw accounts.exhaustedError(false) ?? new AppError('no_eligible_backend', 'no upstream account in this Pool can serve this websocket', 503);
@@ -306,11 +305,11 @@ class ClientSession {
     });
     const outcome = await new Promise<{ ok: true } | { ok: false; status: number; body: string }>((resolve) => {
       socket.once('upgrade', (res) => {
-        this.ctx.pools.recordWindows(accountId, parseRateLimitHeaders(res.headers, this.ctx.clock()), 'websocket_upgrade');
+        this.ctx.pools.recordHeaderEvidence(accountId, res.headers, this.ctx.clock(), 'websocket_upgrade');
       });
       socket.once('open', () => resolve({ ok: true }));
       socket.once('unexpected-response', (_req, res) => {
-        this.ctx.pools.recordWindows(accountId, parseRateLimitHeaders(res.headers, this.ctx.clock()), 'websocket_upgrade');
+        this.ctx.pools.recordHeaderEvidence(accountId, res.headers, this.ctx.clock(), 'websocket_upgrade');
         let body = '';
         res.on('data', (chunk: Buffer) => (body += chunk.toString()));
         res.on('end', () => resolve({ ok: false, status: res.statusCode ?? 502, body }));
@@ -353,8 +352,7 @@ class ClientSession {
     const type = eventType(text);
     const accountId = this.accountId!;
     if (type === 'codex.rate_limits') {
-      const parsed = parseRateLimitEventData(text, this.ctx.clock());
-      if (parsed) this.ctx.pools.recordWindows(accountId, parsed.windows, 'rate_limit_event');
+      this.ctx.pools.recordEventEvidence(accountId, text, this.ctx.clock());
     }
     // Codex-only events mean nothing to public clients.
     if (this.publicSurface && type?.startsWith('codex.')) return;

@@ -168,6 +168,7 @@ export class UpstreamBody implements AsyncIterableIterator<Buffer> {
   constructor(private readonly controller: Dispatcher.DispatchController) {}
 
   push(chunk: Buffer) {
+    if (this.ended) return; // destroyed by its reader: what still arrives is dropped
     if (this.waiter) {
       const waiter = this.waiter;
       this.waiter = null;
