@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 
-type Command = { op: 'event_delay'; ms: number } | { op: 'hang_streams'; count: number; afterEvents: number } | { op: 'clear_faults' };
+type Command = { op: 'event_delay'; ms: number } | { op: 'event_stamps'; on: boolean } | { op: 'hang_streams'; count: number; afterEvents: number } | { op: 'clear_faults' };
 
 export type UpstreamCommand = { id: number } & Command;
 
@@ -34,6 +34,7 @@ export async function startUpstreamProcess(accountIds: string[]) {
     ...ready,
     pid: child.pid!,
     setEventDelayMs: (ms: number) => send({ op: 'event_delay', ms }),
+    setEventStamps: (on: boolean) => send({ op: 'event_stamps', on }),
     hangStreams: (count: number, afterEvents: number) => send({ op: 'hang_streams', count, afterEvents }),
     clearFaults: () => send({ op: 'clear_faults' }),
     close: () => {

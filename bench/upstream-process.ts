@@ -11,6 +11,7 @@ for (const { accountId } of accounts) upstream.account(accountId).setUsageStepPe
 
 process.on('message', (command: UpstreamCommand) => {
   if (command.op === 'event_delay') upstream.setEventDelayMs(command.ms);
+  if (command.op === 'event_stamps') upstream.setEventStamps(command.on);
   for (const { accountId } of accounts) {
     if (command.op === 'hang_streams') upstream.account(accountId).failNext(command.count, { hangAfterEvents: command.afterEvents });
     if (command.op === 'clear_faults') upstream.account(accountId).clearFaults();

@@ -12,6 +12,8 @@ export type UpstreamSettings = {
   eventDelayMs: number;
   /** Websocket connections older than this get `websocket_connection_limit_reached` (real cap: 60 min). */
   wsConnectionMaxAgeMs: number | null;
+  /** Each SSE frame opens with a `: sent <ns>` comment (monotonic clock), so a reader can time delivery. */
+  stampEvents: boolean;
 };
 
 export type UpstreamContext = {

@@ -25,12 +25,13 @@
  *     {wsDropAfterEvents: n} / {wsCloseAfterEvents: n, closeCode?} / {wsErrorFrame: {status, error?}}   websocket frames only
  *   pendingFaults() / clearFaults()
  *
- * Server-wide: setModelsEtag(etag) / modelsEtag, setEventDelayMs(ms), setWsConnectionMaxAgeMs(ms|null),
+ * Server-wide: setModelsEtag(etag) / modelsEtag, setEventDelayMs(ms), setEventStamps(on), setWsConnectionMaxAgeMs(ms|null),
  * requests (log with raw header pairs, decoded body, transport, resolved accountId; see recordedHeader),
  * clearRequests(), tokenEndpointCalls(refreshToken?), file(fileId), close().
  *
  * Replies (see scenario.ts): `hi from <accountId>` by default; `[[tool]]` in the last user message →
  * exec_command call, then text after function_call_output; `[[reasoning]]` → a reasoning item;
+ * `[[words:N]]` → N more words, streamed one delta per word;
  * input ending in compaction_trigger → one compaction item; `generate:false` → prewarm.
  */
 export { startFakeUpstream, type FakeUpstream, type FakeUpstreamOptions } from './server';

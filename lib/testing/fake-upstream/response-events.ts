@@ -70,6 +70,21 @@ export function responseEvents(turn: TurnDescription): { events: ResponseEvent[]
   return { events, finalResponse };
 }
 
+const LONG_ANSWER_WORDS = 16;
+
+/**
+ * A short answer arrives in two deltas, so a reader can observe text in pieces; a long one (the
+ * `[[words:N]]` marker) word by word, as a model streams it.
+ */
+function textPieces(text: string): string[] {
+  const words = text.match(/\s*\S+/g) ?? [text];
+  if (words.length <= LONG_ANSWER_WORDS) {
+    const splitAt = Math.ceil(text.length / 2);
+    return [text.slice(0, splitAt), text.slice(splitAt)];
+  }
+  return words;
+}
+
 function itemEvents(item: OutputItem, outputIndex: number): ResponseEvent[] {
   const at = { output_index: outputIndex };
   const done: ResponseEvent = { type: 'response.output_item.done', ...at, item };
@@ -77,13 +92,10 @@ function itemEvents(item: OutputItem, outputIndex: number): ResponseEvent[] {
     case 'message': {
       const text = item.content[0].text;
       const part = { item_id: item.id, ...at, content_index: 0 };
-      // Two deltas so a reader can observe text arriving in pieces.
-      const splitAt = Math.ceil(text.length / 2);
       return [
         { type: 'response.output_item.added', ...at, item: { ...item, status: 'in_progress', content: [] } },
         { type: 'response.content_part.added', ...part, part: { type: 'output_text', text: '', annotations: [] } },
-        { type: 'response.output_text.delta', ...part, delta: text.slice(0, splitAt) },
-        { type: 'response.output_text.delta', ...part, delta: text.slice(splitAt) },
+        ...textPieces(text).map((delta): ResponseEvent => ({ type: 'response.output_text.delta', ...part, delta })),
         { type: 'response.output_text.done', ...part, text },
         { type: 'response.content_part.done', ...part, part: { type: 'output_text', text, annotations: [] } },
         done,

@@ -37,6 +37,25 @@ function completedResponse(events: ReturnType<typeof parseSse>) {
 }
 
 describe('POST /backend-api/codex/responses over SSE', () => {
+  it('stamps each frame with its send time on the monotonic clock when asked', async () => {
+    upstream.setEventStamps(true);
+    const before = process.hrtime.bigint();
+    const text = await (await postResponses(upstream, alice, turnBody('say hi'))).text();
+    const stamps = [...text.matchAll(/^: sent (\d+)\nevent: /gm)].map((match) => BigInt(match[1]!));
+    expect(stamps).toHaveLength(TURN_EVENT_TYPES.length);
+    expect(stamps.every((stamp) => stamp >= before && stamp <= process.hrtime.bigint())).toBe(true);
+    expect(parseSse(text).map((event) => event.data.type)).toEqual(TURN_EVENT_TYPES);
+  });
+
+  it('streams a long answer ([[words:N]]) one delta per word', async () => {
+    const events = await streamedEvents(await postResponses(upstream, alice, turnBody('tell me more [[words:40]]')));
+    const deltas = events.filter((event) => event.data.type === 'response.output_text.delta').map((event) => event.data.delta as string);
+    expect(deltas).toHaveLength(43);
+    const text = (completedResponse(events).output[0] as { content: [{ text: string }] }).content[0].text;
+    expect(deltas.join('')).toBe(text);
+    expect(text).toMatch(/^hi from acct-alice and more and/);
+  });
+
   it('streams a Responses event sequence ending in response.completed', async () => {
     const response = await postResponses(upstream, alice, turnBody('say hi'));
     expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');

@@ -3,6 +3,7 @@
  * markers in the last user message:
  * - `[[tool]]`: an `exec_command` function call; once a `function_call_output` arrives, text;
  * - `[[reasoning]]`: a `reasoning` item with `encrypted_content` before the answer;
+ * - `[[words:N]]`: the answer runs N words longer and streams one delta per word, as a model's does;
  * - input ending in `{"type":"compaction_trigger"}`: exactly one `compaction` item (remote compaction v2);
  * - `generate: false`: a prewarm, with no output and zero usage.
  * Text replies name the serving account (`hi from <accountId>`) so tests can tell who answered.
@@ -11,6 +12,7 @@ import { randomId } from './tokens';
 
 export const TOOL_MARKER = '[[tool]]';
 export const REASONING_MARKER = '[[reasoning]]';
+const WORDS_MARKER = /\[\[words:(\d{1,5})\]\]/;
 
 export type InputItem = Record<string, unknown>;
 
@@ -18,7 +20,7 @@ export type ReplyPlan =
   | { kind: 'prewarm' }
   | { kind: 'compaction' }
   | { kind: 'tool_call'; reasoning: boolean }
-  | { kind: 'text'; reasoning: boolean; afterTool: boolean };
+  | { kind: 'text'; reasoning: boolean; afterTool: boolean; extraWords: number };
 
 export type MessageItem = {
   id: string;
@@ -82,13 +84,16 @@ export function planReply(input: readonly InputItem[], generate: boolean | undef
   if (lastType === 'compaction_trigger') return { kind: 'compaction' };
   const userText = lastUserText(input);
   const reasoning = userText.includes(REASONING_MARKER);
-  if (lastType === 'function_call_output') return { kind: 'text', reasoning, afterTool: true };
+  const extraWords = Number(WORDS_MARKER.exec(userText)?.[1] ?? 0);
+  if (lastType === 'function_call_output') return { kind: 'text', reasoning, afterTool: true, extraWords };
   if (userText.includes(TOOL_MARKER)) return { kind: 'tool_call', reasoning };
-  return { kind: 'text', reasoning, afterTool: false };
+  return { kind: 'text', reasoning, afterTool: false, extraWords };
 }
 
-function replyText(accountId: string, afterTool: boolean): string {
-  return afterTool ? `hi from ${accountId} after running the tool` : `hi from ${accountId}`;
+function replyText(accountId: string, afterTool: boolean, extraWords: number): string {
+  const reply = afterTool ? `hi from ${accountId} after running the tool` : `hi from ${accountId}`;
+  const filler = Array.from({ length: extraWords }, (_, i) => (i % 2 === 0 ? ' and' : ' more')).join('');
+  return `${reply}${filler}`;
 }
 
 export function buildOutputItems(plan: ReplyPlan, accountId: string, input: readonly InputItem[]): OutputItem[] {
@@ -100,7 +105,7 @@ export function buildOutputItems(plan: ReplyPlan, accountId: string, input: read
     case 'tool_call':
       return [...(plan.reasoning ? [reasoningItem()] : []), functionCallItem()];
     case 'text':
-      return [...(plan.reasoning ? [reasoningItem()] : []), messageItem(replyText(accountId, plan.afterTool))];
+      return [...(plan.reasoning ? [reasoningItem()] : []), messageItem(replyText(accountId, plan.afterTool, plan.extraWords))];
   }
 }
 

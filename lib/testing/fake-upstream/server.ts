@@ -37,6 +37,8 @@ export interface FakeUpstream {
   account(accountId: string): FakeAccountControls;
   setModelsEtag(etag: string): void;
   setEventDelayMs(ms: number): void;
+  /** Stamps every SSE frame with the time it was sent (see `sseFrame`). */
+  setEventStamps(on: boolean): void;
   setWsConnectionMaxAgeMs(ms: number | null): void;
   /** Calls to `/oauth/token`: all of them, or those presenting one refresh token. */
   tokenEndpointCalls(refreshToken?: string): number;
@@ -58,7 +60,7 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
     tokens,
     recorder: new RequestRecorder(nowMs),
     files: new FileStore(),
-    settings: { modelsEtag: 'fake-models-1', eventDelayMs: 0, wsConnectionMaxAgeMs: null },
+    settings: { modelsEtag: 'fake-models-1', eventDelayMs: 0, wsConnectionMaxAgeMs: null, stampEvents: false },
   };
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => void handleHttpRequest(ctx, req, res);
@@ -89,6 +91,9 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
     },
     setEventDelayMs: (ms) => {
       ctx.settings.eventDelayMs = ms;
+    },
+    setEventStamps: (on) => {
+      ctx.settings.stampEvents = on;
     },
     setWsConnectionMaxAgeMs: (ms) => {
       ctx.settings.wsConnectionMaxAgeMs = ms;

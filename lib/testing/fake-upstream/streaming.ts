@@ -23,6 +23,12 @@ export async function writeEventsPaced(
   return true;
 }
 
-export function sseFrame(event: ResponseEvent): string {
-  return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+/**
+ * One SSE frame. A stamped frame opens with a comment giving when it was sent, on the machine's
+ * monotonic clock (`process.hrtime`), which every local process shares: the benchmark reads it to
+ * time each event's delivery through a proxy. Comments are part of SSE; readers skip them.
+ */
+export function sseFrame(event: ResponseEvent, stamp = false): string {
+  const frame = `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+  return stamp ? `: sent ${process.hrtime.bigint()}\n${frame}` : frame;
 }

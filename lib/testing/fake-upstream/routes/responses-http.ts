@@ -58,7 +58,7 @@ async function streamSse(ctx: UpstreamContext, res: ServerResponse, outcome: Str
 
   const { ending } = outcome.shape;
   const events = ending.kind === 'complete' ? outcome.events : outcome.events.slice(0, ending.afterEvents);
-  const delivered = await writeEventsPaced(events, ctx.settings.eventDelayMs, (event) => writeChunk(res, sseFrame(event)));
+  const delivered = await writeEventsPaced(events, ctx.settings.eventDelayMs, (event) => writeChunk(res, sseFrame(event, ctx.settings.stampEvents)));
   if (!delivered) return;
   if (ending.kind === 'hang') return; // left open until the client gives up or the server closes
   if (ending.kind === 'reset') {
