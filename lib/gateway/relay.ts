@@ -1,14 +1,9 @@
-import { writeWithBackpressure } from '../http/drain';
+import { drained } from '../http/drain';
 import type { ServerResponse } from 'node:http';
 import { SseParser, type SseEvent } from '../upstream/sse';
+import type { BodyReader, UpstreamBody } from '../upstream/client';
 import type { TokenUsage } from '../usage/pricing';
 import { eventType, failureCodeOfEvent, responseIdOfCreatedEvent, usageOfTerminalEvent } from '../upstream/response-events';
-
-/**
- * How long the terminal event waits for the end of the body, so that both leave in one write. The
- * end normally follows at once; an upstream that keeps the stream open is not waited for.
- */
-const TERMINAL_WAIT_MS = 2;
 
 /** Events that carry no output: before any other event arrives, an attempt may still fail over. */
 const PREAMBLE_EVENTS = new Set(['response.created', 'response.in_progress', 'codex.rate_limits', 'response.queued']);
@@ -39,8 +34,11 @@ export type StreamObserver = {
  */
 export interface StreamSink {
   commit(status: number, headers: Record<string, string>): void;
-  /** `last`: nothing follows but `finish`, so the bytes may leave together with the end of the body. */
-  write(chunk: Buffer, events: readonly SseEvent[], last?: boolean): Promise<void>;
+  /**
+   * `last`: nothing follows but `finish`, so the bytes may leave together with the end of the body.
+   * Returns a promise only when the relay must wait before writing more (backpressure).
+   */
+  write(chunk: Buffer, events: readonly SseEvent[], last?: boolean): Promise<void> | void;
   /** The stream is over: `error` says how it broke after output, if it did. */
   finish(error: { code: string } | null): void;
 }
@@ -65,12 +63,12 @@ export function passthroughSink(res: ServerResponse, keepaliveMs: number): Strea
         }, keepaliveMs).unref();
       }
     },
-    async write(chunk, _events, last) {
+    write(chunk, _events, last) {
       lastWrite = Date.now();
       // The terminal events and the end of the chunked body leave in one write: one packet, one
       // wake-up of the client, instead of two.
       if (last) tail = chunk;
-      else await writeWithBackpressure(res, chunk);
+      else if (!res.write(chunk) && !res.destroyed) return drained(res);
     },
     finish() {
       clearInterval(keepalive);
@@ -87,13 +85,8 @@ export type RelayResult =
   | { kind: 'broken'; code: string; usage: TokenUsage | null; ttfbMs: number | null; failedResponse: boolean }
   | { kind: 'client_closed'; ttfbMs: number | null };
 
-/**
- * Relays an upstream SSE body to the client event by event. Events before the first output are
- * held back (a failure there can still go to another account); after that, bytes are written as
- * they arrive, with backpressure, while each event is inspected for usage and quota evidence.
- */
-export async function relaySse(options: {
-  body: AsyncIterable<Buffer>;
+export type RelayOptions = {
+  body: Pick<UpstreamBody, 'consume' | 'pause' | 'resume' | 'destroy'>;
   sink: StreamSink;
   status: number;
   headers: Record<string, string>;
@@ -101,111 +94,233 @@ export async function relaySse(options: {
   clock: () => number;
   observer: StreamObserver;
   clientGone: () => boolean;
-}): Promise<RelayResult> {
-  const { body, sink, started, clock, observer, clientGone } = options;
-  const parser = new SseParser();
-  // Bytes received but not yet written: the preamble held back before the first output, and,
-  // once the response reached its terminal event, what is left to send with the end of the body.
-  let held: { chunk: Buffer; events: SseEvent[] }[] = [];
-  let committed = false;
-  let ttfbMs: number | null = null;
-  let usage: TokenUsage | null = null;
-  let completed = false;
-  let failure: { code: string } | null = null;
+};
 
-  const writeHeld = async (last: boolean) => {
-    if (!committed) {
-      committed = true;
-      sink.commit(options.status, options.headers);
-      ttfbMs = clock() - started;
+/**
+ * Relays an upstream SSE body to the client event by event. Events before the first output are
+ * held back (a failure there can still go to another account); after that, bytes are written as
+ * they arrive, with backpressure, while each event is inspected for usage and quota evidence.
+ */
+export function relaySse(options: RelayOptions): Promise<RelayResult> {
+  return new Promise((resolve) => options.body.consume(new SseRelay(options, resolve)));
+}
+
+/**
+ * The relay as a body reader: chunks are handled in the callback that delivers them, so a chunk
+ * that can be written at once costs no promise, no queue and no extra turn of the event loop.
+ */
+class SseRelay implements BodyReader {
+  private readonly parser = new SseParser();
+  /**
+   * Bytes received but not yet written: the preamble held back before the first output, what
+   * arrived while the sink was busy, and the terminal events waiting for the end of the body.
+   */
+  private held: { chunk: Buffer; events: SseEvent[] }[] = [];
+  private committed = false;
+  private ttfbMs: number | null = null;
+  private usage: TokenUsage | null = null;
+  private completed = false;
+  private failure: { code: string } | null = null;
+  /** A sink write not finished yet (backpressure, or a translating sink's own pace). */
+  private writing = false;
+  /** The body ended or broke: what to do once the sink is idle. */
+  private ending: (() => void) | null = null;
+  private terminalFlushQueued = false;
+  private settled = false;
+
+  constructor(
+    private readonly options: RelayOptions,
+    private readonly resolve: (result: RelayResult) => void,
+  ) {}
+
+  onData(chunk: Buffer) {
+    if (this.settled) return;
+    try {
+      this.take(chunk);
+    } catch (error) {
+      this.broke(error);
     }
-    if (held.length === 0 && !last) return;
-    const burst = held;
-    held = [];
-    const chunk = burst.length === 1 ? burst[0]!.chunk : Buffer.concat(burst.map((h) => h.chunk));
-    await sink.write(chunk, burst.length === 1 ? burst[0]!.events : burst.flatMap((h) => h.events), last);
-  };
-  // One write at a time: the terminal timer may flush while a translating sink is still writing
-  // the previous burst, and the end must come after both.
-  let writing: Promise<void> = Promise.resolve();
-  const flushHeld = (last: boolean): Promise<void> => (writing = writing.then(() => writeHeld(last)));
+  }
 
-  let terminalTimer: NodeJS.Timeout | undefined;
-  const flushSoon = () => {
-    terminalTimer ??= setTimeout(() => {
-      terminalTimer = undefined;
-      flushHeld(false).catch(() => undefined);
-    }, TERMINAL_WAIT_MS);
-  };
+  onEnd() {
+    if (this.settled) return;
+    try {
+      this.end();
+    } catch (error) {
+      this.broke(error);
+    }
+  }
 
-  const inspect = (event: SseEvent): 'output' | 'preamble' | 'retryable_failure' => {
+  onError(error: Error) {
+    if (this.settled) return;
+    try {
+      this.fail(error);
+    } catch (failure) {
+      this.broke(failure);
+    }
+  }
+
+  private take(chunk: Buffer) {
+    if (this.options.clientGone()) return this.abandon({ kind: 'client_closed', ttfbMs: this.ttfbMs });
+    let sawOutput = false;
+    const events = this.parser.push(chunk);
+    for (const event of events) {
+      const verdict = this.inspect(event);
+      if (verdict === 'retryable_failure' && !this.committed) return this.abandon({ kind: 'retryable', code: this.failure!.code });
+      if (verdict === 'output') sawOutput = true;
+    }
+    this.held.push({ chunk, events });
+    if (!this.committed && !sawOutput) return;
+    if (this.completed || this.failure !== null) {
+      // The terminal event waits for the end of the body, which normally comes in the same read:
+      // undici delivers both before any microtask runs, so both can leave in one write.
+      if (!this.terminalFlushQueued) {
+        this.terminalFlushQueued = true;
+        queueMicrotask(() => {
+          this.terminalFlushQueued = false;
+          if (this.ending !== null) return;
+          try {
+            this.flush(false);
+          } catch (error) {
+            this.broke(error);
+          }
+        });
+      }
+      return;
+    }
+    this.flush(false);
+  }
+
+  private end() {
+    const tail = this.parser.end();
+    for (const event of tail) this.inspect(event);
+    if (tail.length) this.held.push({ chunk: Buffer.alloc(0), events: tail });
+    if (!this.completed && !this.committed && !this.failure) return this.abandon({ kind: 'retryable', code: 'stream_incomplete' });
+    this.whenIdle(() => {
+      const failure = this.failure as { code: string } | null;
+      this.flush(true);
+      this.whenIdle(() => {
+        if (failure) return this.conclude({ code: failure.code }, { kind: 'broken', code: failure.code, usage: this.usage, ttfbMs: this.ttfbMs, failedResponse: true });
+        if (!this.completed) return this.conclude({ code: 'stream_incomplete' }, { kind: 'broken', code: 'stream_incomplete', usage: this.usage, ttfbMs: this.ttfbMs, failedResponse: false });
+        this.conclude(null, { kind: 'completed', usage: this.usage, ttfbMs: this.ttfbMs });
+      });
+    });
+  }
+
+  private fail(error: Error) {
+    if (this.options.clientGone()) return this.abandon({ kind: 'client_closed', ttfbMs: this.ttfbMs });
+    const code = (error as { code?: string }).code === 'UND_ERR_BODY_TIMEOUT' ? 'upstream_idle_timeout' : 'stream_error';
+    if (!this.committed && !this.completed && !this.failure) return this.abandon({ kind: 'retryable', code });
+    // The response had completed: the client has all of it, whatever happened to the connection.
+    const completed = this.completed && !this.failure;
+    this.whenIdle(() => {
+      this.flush(completed);
+      this.whenIdle(() => {
+        if (completed) this.conclude(null, { kind: 'completed', usage: this.usage, ttfbMs: this.ttfbMs });
+        else this.conclude({ code }, { kind: 'broken', code, usage: this.usage, ttfbMs: this.ttfbMs, failedResponse: false });
+      });
+    });
+  }
+
+  private inspect(event: SseEvent): 'output' | 'preamble' | 'retryable_failure' {
     // The Codex backend names every event; the payload's `type` is read only for unnamed ones.
     const type = event.event ?? eventType(event.data);
     if (type === 'response.completed' || type === 'response.done') {
-      completed = true;
-      usage = usageOfTerminalEvent(event.data) ?? usage;
+      this.completed = true;
+      this.usage = usageOfTerminalEvent(event.data) ?? this.usage;
       return 'output';
     }
     if (type === 'response.created') {
       const id = responseIdOfCreatedEvent(event.data);
-      if (id) observer.onResponseId?.(id);
+      if (id) this.options.observer.onResponseId?.(id);
       return 'preamble';
     }
     if (type === 'codex.rate_limits') {
-      observer.onRateLimitEvent?.(event.data);
+      this.options.observer.onRateLimitEvent?.(event.data);
       return 'preamble';
     }
     if (type === 'response.failed' || type === 'error') {
       const code = failureCodeOfEvent(event.data);
-      failure = { code };
+      this.failure = { code };
       return RETRYABLE_FAILURES.has(code) ? 'retryable_failure' : 'output';
     }
     if (type && PREAMBLE_EVENTS.has(type)) return 'preamble';
     return 'output';
-  };
-
-  try {
-    for await (const chunk of body) {
-      if (clientGone()) return { kind: 'client_closed', ttfbMs };
-      let sawOutput = false;
-      const events = parser.push(chunk);
-      for (const event of events) {
-        const verdict = inspect(event);
-        if (verdict === 'retryable_failure' && !committed) return { kind: 'retryable', code: failure!.code };
-        if (verdict === 'output') sawOutput = true;
-      }
-      held.push({ chunk, events });
-      // Output goes out as it arrives; after the terminal event it waits a moment for the end of
-      // the body, so both leave together.
-      if (committed || sawOutput) {
-        if (completed || failure !== null) flushSoon();
-        else await flushHeld(false);
-      }
-    }
-    const tail = parser.end();
-    for (const event of tail) inspect(event);
-    if (tail.length) held.push({ chunk: Buffer.alloc(0), events: tail });
-  } catch (error) {
-    if (clientGone()) return { kind: 'client_closed', ttfbMs };
-    const code = (error as { code?: string }).code === 'UND_ERR_BODY_TIMEOUT' ? 'upstream_idle_timeout' : 'stream_error';
-    if (!committed && !completed && !failure) return { kind: 'retryable', code };
-    // The response had completed: the client has all of it, whatever happened to the connection.
-    if (completed && !failure) {
-      await flushHeld(true);
-      sink.finish(null);
-      return { kind: 'completed', usage, ttfbMs };
-    }
-    await flushHeld(false);
-    sink.finish({ code });
-    return { kind: 'broken', code, usage, ttfbMs, failedResponse: false };
-  } finally {
-    clearTimeout(terminalTimer);
   }
-  if (!completed && !committed && !failure) return { kind: 'retryable', code: 'stream_incomplete' };
-  await flushHeld(true);
-  const broken = failure ? { code: (failure as { code: string }).code } : !completed ? { code: 'stream_incomplete' } : null;
-  sink.finish(broken);
-  if (failure) return { kind: 'broken', code: (failure as { code: string }).code, usage, ttfbMs, failedResponse: true };
-  if (!completed) return { kind: 'broken', code: 'stream_incomplete', usage, ttfbMs, failedResponse: false };
-  return { kind: 'completed', usage, ttfbMs };
+
+  /** Writes what is held, unless the sink is still busy (then the finished write flushes it). */
+  private flush(last: boolean) {
+    if (this.writing || this.settled) return;
+    if (!this.committed) {
+      this.committed = true;
+      this.options.sink.commit(this.options.status, this.options.headers);
+      this.ttfbMs = this.options.clock() - this.options.started;
+    }
+    if (this.held.length === 0 && !last) return;
+    const burst = this.held;
+    this.held = [];
+    const chunk = burst.length === 1 ? burst[0]!.chunk : Buffer.concat(burst.map((h) => h.chunk));
+    const pending = this.options.sink.write(chunk, burst.length === 1 ? burst[0]!.events : burst.flatMap((h) => h.events), last);
+    if (!pending) return;
+    this.writing = true;
+    this.options.body.pause();
+    pending.then(
+      () => {
+        try {
+          this.afterWrite();
+        } catch (error) {
+          this.broke(error);
+        }
+      },
+      (error: unknown) => this.broke(error),
+    );
+  }
+
+  private afterWrite() {
+    this.writing = false;
+    if (this.ending) {
+      const ending = this.ending;
+      this.ending = null;
+      return ending();
+    }
+    this.options.body.resume();
+    if (this.held.length > 0) this.flush(false);
+  }
+
+  /** The relay itself failed (a sink that threw): the stream ends here, as broken. */
+  private broke(_error: unknown) {
+    this.writing = false;
+    this.ending = null;
+    this.options.body.destroy();
+    if (this.settled) return;
+    try {
+      this.options.sink.finish({ code: 'stream_error' });
+    } catch {
+      // the client is left with what it got
+    }
+    this.settle({ kind: 'broken', code: 'stream_error', usage: this.usage, ttfbMs: this.ttfbMs, failedResponse: false });
+  }
+
+  /** Runs `then` now, or once the write in progress is done, so the end follows every byte. */
+  private whenIdle(then: () => void) {
+    if (this.writing) this.ending = then;
+    else then();
+  }
+
+  private conclude(error: { code: string } | null, result: RelayResult) {
+    this.options.sink.finish(error);
+    this.settle(result);
+  }
+
+  /** Gives up on the body (the client left, or another account should try): the upstream is cancelled. */
+  private abandon(result: RelayResult) {
+    this.settle(result);
+    this.options.body.destroy();
+  }
+
+  private settle(result: RelayResult) {
+    if (this.settled) return;
+    this.settled = true;
+    this.resolve(result);
+  }
 }

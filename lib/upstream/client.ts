@@ -153,10 +153,18 @@ export type UpstreamResponse = { statusCode: number; headers: IncomingHttpHeader
 /** Bytes queued before the upstream socket is paused: the consumer is slower than the upstream. */
 const HIGH_WATER_BYTES = 256 * 1024;
 
+/** Takes a body's chunks as undici delivers them, with no queue and no promise per chunk. */
+export interface BodyReader {
+  onData(chunk: Buffer): void;
+  onEnd(): void;
+  onError(error: Error): void;
+}
+
 /**
- * A response body as an async iterable of chunks, with backpressure: past the high-water mark the
- * upstream socket is paused until the consumer catches up. Leaving the loop early (break, throw)
- * aborts the upstream request.
+ * A response body, read one of two ways: as an async iterable of chunks (small answers, error
+ * bodies), with backpressure past a high-water mark; or handed to a `BodyReader` (`consume`), the
+ * relay's way, where the reader pauses and resumes the upstream itself. Leaving the loop early, or
+ * `destroy`, aborts the upstream request.
  */
 export class UpstreamBody implements AsyncIterableIterator<Buffer> {
   private queue: Buffer[] = [];
@@ -164,11 +172,43 @@ export class UpstreamBody implements AsyncIterableIterator<Buffer> {
   private ended = false;
   private failure: Error | null = null;
   private waiter: { resolve: (result: IteratorResult<Buffer>) => void; reject: (error: Error) => void } | null = null;
+  private reader: BodyReader | null = null;
 
   constructor(private readonly controller: Dispatcher.DispatchController) {}
 
+  /** From now on every chunk goes to `reader` as it arrives, starting with those already queued. */
+  consume(reader: BodyReader) {
+    const queued = this.queue;
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.resume();
+    this.reader = reader;
+    for (const chunk of queued) {
+      if (this.reader !== reader) return; // the reader destroyed the body
+      reader.onData(chunk);
+    }
+    if (this.reader !== reader) return;
+    if (this.failure) this.fail(this.failure);
+    else if (this.ended) this.finishReader(reader);
+  }
+
+  private finishReader(reader: BodyReader) {
+    this.reader = null;
+    reader.onEnd();
+  }
+
+  /** Stops the upstream socket until `resume`: the reader is behind. */
+  pause() {
+    if (!this.controller.paused) this.controller.pause();
+  }
+
+  resume() {
+    if (this.controller.paused) this.controller.resume();
+  }
+
   push(chunk: Buffer) {
     if (this.ended) return; // destroyed by its reader: what still arrives is dropped
+    if (this.reader) return this.reader.onData(chunk);
     if (this.waiter) {
       const waiter = this.waiter;
       this.waiter = null;
@@ -181,13 +221,21 @@ export class UpstreamBody implements AsyncIterableIterator<Buffer> {
   }
 
   end() {
+    if (this.ended) return;
     this.ended = true;
+    if (this.reader) return this.finishReader(this.reader);
     this.waiter?.resolve({ value: undefined, done: true });
     this.waiter = null;
   }
 
   fail(error: Error) {
+    if (this.ended && !this.reader) return;
     this.failure = error;
+    if (this.reader) {
+      const reader = this.reader;
+      this.reader = null;
+      return reader.onError(error);
+    }
     this.waiter?.reject(error);
     this.waiter = null;
   }
@@ -217,10 +265,13 @@ export class UpstreamBody implements AsyncIterableIterator<Buffer> {
 
   /** Stops reading: the upstream request is aborted unless it already ended. */
   destroy() {
-    if (!this.ended && !this.failure) this.controller.abort(Object.assign(new Error('the body was discarded'), { code: 'UND_ERR_ABORTED' }));
+    const live = !this.ended && !this.failure;
+    // Done first: the abort below reports back (fail) before it returns, to nobody now.
     this.ended = true;
+    this.reader = null;
     this.queue = [];
     this.queuedBytes = 0;
+    if (live) this.controller.abort(Object.assign(new Error('the body was discarded'), { code: 'UND_ERR_ABORTED' }));
   }
 
   /** Reads the rest and drops it, so the connection can be reused. */
