@@ -16,15 +16,21 @@ const BODY = turnBody('benchmark turn');
 /** A model-like answer: about a hundred deltas, one per word (the fake upstream's `[[words:N]]`). */
 const LONG_BODY = turnBody('benchmark turn [[words:100]]');
 
-/** One full streamed turn; returns total time and time to first byte, in ms. */
-async function turn(pool: Pool, target: Target, body = BODY): Promise<{ total: number; ttfb: number }> {
-  const started = performance.now();
-  const response = await pool.request({
+/** Starts one streamed turn on `target`: status, headers and the body as it arrives. */
+function startTurn(pool: Pool, target: Target, body: string, signal?: AbortSignal) {
+  return pool.request({
     method: 'POST',
     path: `${new URL(target.url).pathname}/codex/responses`,
     headers: { ...target.headers, 'content-type': 'application/json', accept: 'text/event-stream' },
     body,
+    signal,
   });
+}
+
+/** One full streamed turn; returns total time and time to first byte, in ms. */
+async function turn(pool: Pool, target: Target): Promise<{ total: number; ttfb: number }> {
+  const started = performance.now();
+  const response = await startTurn(pool, target, BODY);
   let ttfb = 0;
   for await (const _chunk of response.body) if (!ttfb) ttfb = performance.now() - started;
   if (response.statusCode !== 200) throw new Error(`${target.name}: status ${response.statusCode}`);
@@ -46,12 +52,7 @@ const PREAMBLE = new Set(['codex.rate_limits', 'response.created', 'response.in_
  * to this client (ms), pushed to `delays`.
  */
 async function timedTurn(pool: Pool, target: Target, delays: number[]): Promise<void> {
-  const response = await pool.request({
-    method: 'POST',
-    path: `${new URL(target.url).pathname}/codex/responses`,
-    headers: { ...target.headers, 'content-type': 'application/json', accept: 'text/event-stream' },
-    body: LONG_BODY,
-  });
+  const response = await startTurn(pool, target, LONG_BODY);
   let carry = '';
   for await (const chunk of response.body) {
     const received = process.hrtime.bigint();
@@ -66,26 +67,46 @@ async function timedTurn(pool: Pool, target: Target, delays: number[]): Promise<
   if (response.statusCode !== 200) throw new Error(`${target.name}: status ${response.statusCode}`);
 }
 
-/** `concurrency` streams open at once, turning until `durationMs` is over; delivery times after a ramp. */
-async function liveStreams(target: Target, concurrency: number, durationMs: number, phaseMs: number, rampMs = 1000) {
+/**
+ * `concurrency` clients on one pool, each running `oneTurn` in a loop for `durationMs` after a
+ * ramp that is not counted: the figures describe the steady state, not the moment every client
+ * connects at once (a burst of connection set-up and cold code paths each path pays once). Each
+ * client starts at a random point of `phaseMs`. Returns how many turns were counted.
+ */
+async function loadClients(
+  target: Target,
+  concurrency: number,
+  durationMs: number,
+  oneTurn: (pool: Pool, counted: boolean) => Promise<void>,
+  phaseMs = 0,
+  rampMs = 1000,
+): Promise<number> {
   const pool = new Pool(new URL(target.url).origin, { connections: concurrency });
   const countFrom = performance.now() + rampMs;
   const deadline = countFrom + durationMs;
-  const delays: number[] = [];
   let turns = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      // Streams start at random points of one event interval, as independent users do: started
-      // together, all 200 would send each event in the same millisecond, forever after.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * phaseMs));
+      if (phaseMs > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * phaseMs));
       while (performance.now() < deadline) {
         const counted = performance.now() >= countFrom;
-        await timedTurn(pool, target, counted ? delays : []);
+        await oneTurn(pool, counted);
         if (counted) turns += 1;
       }
     }),
   );
   await pool.close();
+  return turns;
+}
+
+/**
+ * 200-style live streams: delivery times of output events after the ramp. Streams start at random
+ * points of one event interval, as independent users do: started together, all of them would
+ * send each event in the same millisecond, forever after.
+ */
+async function liveStreams(target: Target, concurrency: number, durationMs: number, eventIntervalMs: number) {
+  const delays: number[] = [];
+  const turns = await loadClients(target, concurrency, durationMs, (pool, counted) => timedTurn(pool, target, counted ? delays : []), eventIntervalMs);
   return { turnsPerSecond: (turns * 1000) / durationMs, events: delays.length, p50: quantile(delays, 0.5), p99: quantile(delays, 0.99) };
 }
 
@@ -111,26 +132,13 @@ async function latency(targets: Target[], samples: number) {
   return new Map(targets.map((target, i) => [target.name, { p50: quantile(totals[i]!, 0.5), p99: quantile(totals[i]!, 0.99), ttfb50: quantile(ttfbs[i]!, 0.5) }]));
 }
 
-/**
- * `concurrency` clients turning in a loop for `durationMs`, after a ramp that is not counted: the
- * figures describe the steady state, not the moment every client connects at once (a burst of
- * connection set-up and cold code paths that each path pays once).
- */
-async function throughput(target: Target, concurrency: number, durationMs: number, body = BODY, rampMs = 1000) {
-  const pool = new Pool(new URL(target.url).origin, { connections: concurrency });
-  const countFrom = performance.now() + rampMs;
-  const deadline = countFrom + durationMs;
+/** `concurrency` clients turning short answers as fast as they can; turn times after the ramp. */
+async function throughput(target: Target, concurrency: number, durationMs: number) {
   const totals: number[] = [];
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < deadline) {
-        const began = performance.now();
-        const { total } = await turn(pool, target, body);
-        if (began >= countFrom) totals.push(total);
-      }
-    }),
-  );
-  await pool.close();
+  await loadClients(target, concurrency, durationMs, async (pool, counted) => {
+    const { total } = await turn(pool, target);
+    if (counted) totals.push(total);
+  });
   return { rps: (totals.length * 1000) / durationMs, p50: quantile(totals, 0.5), p99: quantile(totals, 0.99) };
 }
 
@@ -164,13 +172,7 @@ async function openStreams(target: Target, count: number): Promise<() => void> {
     Array.from({ length: count }, async () => {
       const controller = new AbortController();
       controllers.push(controller);
-      const response = await pool.request({
-        method: 'POST',
-        path: `${new URL(target.url).pathname}/codex/responses`,
-        headers: { ...target.headers, 'content-type': 'application/json' },
-        body: BODY,
-        signal: controller.signal,
-      });
+      const response = await startTurn(pool, target, BODY, controller.signal);
       response.body.on('error', () => undefined);
       await new Promise<void>((resolve) => response.body.once('data', () => resolve()));
       opened += 1;

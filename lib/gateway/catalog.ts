@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { accountHeaders, identityHeaders } from '../upstream/headers';
+import { accountHeaders } from '../upstream/headers';
 import type { UpstreamAccess } from './context';
 import type { ModelInfo } from './pool-state';
 
@@ -91,7 +91,7 @@ export class CatalogSync {
       const token = await credentials.accessToken(accountId);
       const response = await client.request(`${upstreamBaseUrl}/codex/models?client_version=${encodeURIComponent(identity.version)}`, {
         method: 'GET',
-        headers: { ...identityHeaders(identity), ...accountHeaders(token, account.chatgptAccountId), accept: 'application/json' },
+        headers: { ...identity.headers, ...accountHeaders(token, account.chatgptAccountId), accept: 'application/json' },
         headersTimeout: 10_000,
         bodyTimeout: 10_000,
       });

@@ -1,7 +1,7 @@
 import type { Runtime } from '../runtime';
 import { DEFAULT_HEALTH_SETTINGS, RoutingHealth, type HealthSettings } from '../routing';
 import { UpstreamClient, type UpstreamTimeouts } from '../upstream/client';
-import { clientIdentity, identityHeaders, type ClientIdentity } from '../upstream/headers';
+import { clientIdentity, type ClientIdentity } from '../upstream/headers';
 import { getSettings, loadSettings, type InstanceSettings } from '../settings';
 import { onChange } from '../events';
 import { addressList } from '../http/client-ip';
@@ -65,7 +65,7 @@ export function createGatewayContext(runtime: Runtime, options: GatewayOptions =
   const health = new RoutingHealth(options.health ?? healthFromSettings(settings));
   const credentials = new CredentialStore(db, runtime.keys.box, pools, health, client, {
     authBaseUrl: config.authBaseUrl,
-    identity: () => identityHeaders(context.identity),
+    identity: () => context.identity.headers,
     log,
     clock,
   });

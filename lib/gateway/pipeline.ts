@@ -4,7 +4,7 @@ import { AppError } from '../errors';
 import { parseJsonOrNull } from '../json';
 import { hashContinuityKey, pickContinuityHeader, type FaultClass, type RouteClass } from '../routing';
 import { AccountPlan, type Continuity } from './account-plan';
-import { accountHeaders, forwardedClientHeaders, identityHeaders } from '../upstream/headers';
+import { accountHeaders, forwardedClientHeaders } from '../upstream/headers';
 import { parseUsageLimitBody } from '../upstream/quota-evidence';
 import { usageFromResponse, NO_USAGE } from '../usage/pricing';
 import type { GatewayContext } from './context';
@@ -168,7 +168,7 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
       method: 'POST',
       headers: {
         ...forwardedClientHeaders(req.headers),
-        ...identityHeaders(ctx.identity),
+        ...ctx.identity.headers,
         ...accountHeaders(token, account.chatgptAccountId),
         'content-type': job.contentType,
         accept: job.accept,

@@ -125,7 +125,6 @@ class SseRelay implements BodyReader {
   private writing = false;
   /** The body ended or broke: what to do once the sink is idle. */
   private ending: (() => void) | null = null;
-  private terminalFlushQueued = false;
   private settled = false;
 
   constructor(
@@ -134,29 +133,27 @@ class SseRelay implements BodyReader {
   ) {}
 
   onData(chunk: Buffer) {
-    if (this.settled) return;
-    try {
-      this.take(chunk);
-    } catch (error) {
-      this.broke(error);
-    }
+    this.guarded(this.take, chunk);
   }
 
   onEnd() {
-    if (this.settled) return;
-    try {
-      this.end();
-    } catch (error) {
-      this.broke(error);
-    }
+    this.guarded(this.end, undefined);
   }
 
   onError(error: Error) {
+    this.guarded(this.fail, error);
+  }
+
+  /**
+   * Runs one step of the relay; a step that throws (a sink that failed) ends the stream as broken.
+   * A method and its argument rather than a closure: this runs for every chunk.
+   */
+  private guarded<T>(step: (this: SseRelay, arg: T) => void, arg: T) {
     if (this.settled) return;
     try {
-      this.fail(error);
-    } catch (failure) {
-      this.broke(failure);
+      step.call(this, arg);
+    } catch (error) {
+      this.broke(error);
     }
   }
 
@@ -169,42 +166,28 @@ class SseRelay implements BodyReader {
       if (verdict === 'retryable_failure' && !this.committed) return this.abandon({ kind: 'retryable', code: this.failure!.code });
       if (verdict === 'output') sawOutput = true;
     }
+    const terminal = this.completed || this.failure !== null;
+    // The usual chunk mid-stream: written as it is, nothing held.
+    if (this.committed && !terminal && !this.writing && this.held.length === 0) return this.write(chunk, events, false);
     this.held.push({ chunk, events });
     if (!this.committed && !sawOutput) return;
-    if (this.completed || this.failure !== null) {
-      // The terminal event waits for the end of the body, which normally comes in the same read:
-      // undici delivers both before any microtask runs, so both can leave in one write.
-      if (!this.terminalFlushQueued) {
-        this.terminalFlushQueued = true;
-        queueMicrotask(() => {
-          this.terminalFlushQueued = false;
-          if (this.ending !== null) return;
-          try {
-            this.flush(false);
-          } catch (error) {
-            this.broke(error);
-          }
-        });
-      }
-      return;
-    }
-    this.flush(false);
+    if (!terminal) return this.flush(false);
+    // The terminal event waits for the end of the body, which normally comes in the same read:
+    // undici delivers both before any microtask runs, so both can leave in one write. If the end
+    // is late, the microtask finds the event still held and sends it alone.
+    queueMicrotask(this.flushTerminal);
   }
+
+  private readonly flushTerminal = () => this.guarded(this.flush, false);
 
   private end() {
     const tail = this.parser.end();
     for (const event of tail) this.inspect(event);
     if (tail.length) this.held.push({ chunk: Buffer.alloc(0), events: tail });
     if (!this.completed && !this.committed && !this.failure) return this.abandon({ kind: 'retryable', code: 'stream_incomplete' });
-    this.whenIdle(() => {
-      const failure = this.failure as { code: string } | null;
-      this.flush(true);
-      this.whenIdle(() => {
-        if (failure) return this.conclude({ code: failure.code }, { kind: 'broken', code: failure.code, usage: this.usage, ttfbMs: this.ttfbMs, failedResponse: true });
-        if (!this.completed) return this.conclude({ code: 'stream_incomplete' }, { kind: 'broken', code: 'stream_incomplete', usage: this.usage, ttfbMs: this.ttfbMs, failedResponse: false });
-        this.conclude(null, { kind: 'completed', usage: this.usage, ttfbMs: this.ttfbMs });
-      });
-    });
+    if (this.failure) this.close(true, this.failure.code, true);
+    else if (!this.completed) this.close(true, 'stream_incomplete', false);
+    else this.close(true, null, false);
   }
 
   private fail(error: Error) {
@@ -212,12 +195,21 @@ class SseRelay implements BodyReader {
     const code = (error as { code?: string }).code === 'UND_ERR_BODY_TIMEOUT' ? 'upstream_idle_timeout' : 'stream_error';
     if (!this.committed && !this.completed && !this.failure) return this.abandon({ kind: 'retryable', code });
     // The response had completed: the client has all of it, whatever happened to the connection.
-    const completed = this.completed && !this.failure;
+    if (this.completed && !this.failure) this.close(true, null, false);
+    else this.close(false, code, false);
+  }
+
+  /**
+   * Ends the stream once every held byte is written: `last` lets them leave with the end of the
+   * body; `brokenCode` null means the response completed.
+   */
+  private close(last: boolean, brokenCode: string | null, failedResponse: boolean) {
     this.whenIdle(() => {
-      this.flush(completed);
+      this.flush(last);
       this.whenIdle(() => {
-        if (completed) this.conclude(null, { kind: 'completed', usage: this.usage, ttfbMs: this.ttfbMs });
-        else this.conclude({ code }, { kind: 'broken', code, usage: this.usage, ttfbMs: this.ttfbMs, failedResponse: false });
+        const { usage, ttfbMs } = this;
+        if (brokenCode === null) return this.conclude(null, { kind: 'completed', usage, ttfbMs });
+        this.conclude({ code: brokenCode }, { kind: 'broken', code: brokenCode, usage, ttfbMs, failedResponse });
       });
     });
   }
@@ -259,33 +251,27 @@ class SseRelay implements BodyReader {
     if (this.held.length === 0 && !last) return;
     const burst = this.held;
     this.held = [];
-    const chunk = burst.length === 1 ? burst[0]!.chunk : Buffer.concat(burst.map((h) => h.chunk));
-    const pending = this.options.sink.write(chunk, burst.length === 1 ? burst[0]!.events : burst.flatMap((h) => h.events), last);
+    if (burst.length === 1) this.write(burst[0]!.chunk, burst[0]!.events, last);
+    else this.write(Buffer.concat(burst.map((h) => h.chunk)), burst.flatMap((h) => h.events), last);
+  }
+
+  /** Hands bytes to the sink; while it is busy, the upstream is paused and new bytes are held. */
+  private write(chunk: Buffer, events: readonly SseEvent[], last: boolean) {
+    const pending = this.options.sink.write(chunk, events, last);
     if (!pending) return;
     this.writing = true;
     this.options.body.pause();
-    pending.then(
-      () => {
-        try {
-          this.afterWrite();
-        } catch (error) {
-          this.broke(error);
-        }
-      },
-      (error: unknown) => this.broke(error),
-    );
+    pending.then(this.afterWrite, (error: unknown) => this.broke(error));
   }
 
-  private afterWrite() {
+  private readonly afterWrite = () => {
     this.writing = false;
-    if (this.ending) {
-      const ending = this.ending;
-      this.ending = null;
-      return ending();
-    }
+    const ending = this.ending;
+    this.ending = null;
+    if (ending) return this.guarded(ending, undefined);
     this.options.body.resume();
-    if (this.held.length > 0) this.flush(false);
-  }
+    if (this.held.length > 0) this.guarded(this.flush, false);
+  };
 
   /** The relay itself failed (a sink that threw): the stream ends here, as broken. */
   private broke(_error: unknown) {

@@ -8,7 +8,7 @@ import { toBackendFromResponses } from '../openai-compat';
 import { onChange } from '../events';
 import { hashContinuityKey, pickContinuityHeader } from '../routing';
 import { AccountPlan } from './account-plan';
-import { accountHeaders, forwardedClientHeaders, identityHeaders } from '../upstream/headers';
+import { accountHeaders, forwardedClientHeaders } from '../upstream/headers';
 import { parseUsageLimitBody } from '../upstream/quota-evidence';
 import { eventType, responseIdOfCreatedEvent, usageOfTerminalEvent } from '../upstream/response-events';
 import type { GatewayContext } from './context';
@@ -295,7 +295,7 @@ class ClientSession {
     const socket = new WebSocket(url, {
       headers: {
         ...forwardedClientHeaders(this.req.headers),
-        ...identityHeaders(this.ctx.identity),
+        ...this.ctx.identity.headers,
         ...accountHeaders(token, account.chatgptAccountId),
         'openai-beta': OPENAI_BETA,
       },

@@ -189,12 +189,14 @@ export class UpstreamBody implements AsyncIterableIterator<Buffer> {
     }
     if (this.reader !== reader) return;
     if (this.failure) this.fail(this.failure);
-    else if (this.ended) this.finishReader(reader);
+    else if (this.ended) this.detachReader()!.onEnd();
   }
 
-  private finishReader(reader: BodyReader) {
+  /** The reader hears the end or the failure once, and nothing after it. */
+  private detachReader(): BodyReader | null {
+    const reader = this.reader;
     this.reader = null;
-    reader.onEnd();
+    return reader;
   }
 
   /** Stops the upstream socket until `resume`: the reader is behind. */
@@ -217,13 +219,14 @@ export class UpstreamBody implements AsyncIterableIterator<Buffer> {
     }
     this.queue.push(chunk);
     this.queuedBytes += chunk.length;
-    if (this.queuedBytes > HIGH_WATER_BYTES && !this.controller.paused) this.controller.pause();
+    if (this.queuedBytes > HIGH_WATER_BYTES) this.pause();
   }
 
   end() {
     if (this.ended) return;
     this.ended = true;
-    if (this.reader) return this.finishReader(this.reader);
+    const reader = this.detachReader();
+    if (reader) return reader.onEnd();
     this.waiter?.resolve({ value: undefined, done: true });
     this.waiter = null;
   }
@@ -231,11 +234,8 @@ export class UpstreamBody implements AsyncIterableIterator<Buffer> {
   fail(error: Error) {
     if (this.ended && !this.reader) return;
     this.failure = error;
-    if (this.reader) {
-      const reader = this.reader;
-      this.reader = null;
-      return reader.onError(error);
-    }
+    const reader = this.detachReader();
+    if (reader) return reader.onError(error);
     this.waiter?.reject(error);
     this.waiter = null;
   }
@@ -244,7 +244,7 @@ export class UpstreamBody implements AsyncIterableIterator<Buffer> {
     const chunk = this.queue.shift();
     if (chunk) {
       this.queuedBytes -= chunk.length;
-      if (this.controller.paused && this.queuedBytes <= HIGH_WATER_BYTES / 2) this.controller.resume();
+      if (this.queuedBytes <= HIGH_WATER_BYTES / 2) this.resume();
       return Promise.resolve({ value: chunk, done: false });
     }
     if (this.failure) return Promise.reject(this.failure);

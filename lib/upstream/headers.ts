@@ -1,15 +1,16 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
-/** The Codex client the gateway presents itself as upstream (configurable in settings). */
-export type ClientIdentity = { originator: string; version: string; userAgent: string };
+/**
+ * The Codex client the gateway presents itself as upstream (configurable in settings), with its
+ * request headers built once: they go on every upstream call.
+ */
+export type ClientIdentity = { originator: string; version: string; userAgent: string; headers: Readonly<Record<string, string>> };
 
 /** The Codex client identity for a version, in the shape the real CLI sends. */
 export function clientIdentity(version: string): ClientIdentity {
-  return { originator: 'codex_cli_rs', version, userAgent: `codex_cli_rs/${version} (Debian 12.0.0; x86_64) xterm (codex_cli_rs; ${version})` };
-}
-
-export function identityHeaders(identity: ClientIdentity): Record<string, string> {
-  return { originator: identity.originator, version: identity.version, 'user-agent': identity.userAgent };
+  const originator = 'codex_cli_rs';
+  const userAgent = `codex_cli_rs/${version} (Debian 12.0.0; x86_64) xterm (codex_cli_rs; ${version})`;
+  return { originator, version, userAgent, headers: { originator, version, 'user-agent': userAgent } };
 }
 
 // Only the Codex and OpenAI families pass: continuity headers (session-id, x-session-affinity …),
