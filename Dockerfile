@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Production image: Next.js built once, served by server.ts under a non-root user.
+# Production image: Next.js built and server.ts compiled once, served under a non-root user.
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json prisma.config.ts ./
@@ -8,7 +8,7 @@ COPY scripts ./scripts
 RUN npm ci --no-audit --no-fund
 COPY . .
 ENV NEXT_TELEMETRY_DISABLED=1
-RUN node node_modules/next/dist/bin/next build && npm prune --omit=dev
+RUN node node_modules/next/dist/bin/next build && node scripts/bundle-server.mjs && npm prune --omit=dev
 
 FROM node:24-bookworm-slim AS runtime
 WORKDIR /app
@@ -20,4 +20,4 @@ EXPOSE 4000
 VOLUME ["/data"]
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s \
   CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "--import", "tsx", "server.ts"]
+CMD ["node", "--enable-source-maps", "dist/server.mjs"]

@@ -2,6 +2,8 @@
 // loopback, in one run. Figures are printed as a table; the README quotes them.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { bundleServer } from '../scripts/bundle-server.mjs';
 import { Pool } from 'undici';
 import WebSocket from 'ws';
 import { startUpstreamProcess } from './upstream-control';
@@ -147,9 +149,12 @@ function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
 }
 
-/** Starts a bench server script and reads the JSON line it prints when it listens. */
+/**
+ * Starts a bench server script, compiled as `npm start` compiles the server, and reads the JSON
+ * line it prints when it listens.
+ */
 async function startChild<T>(script: string, env: Record<string, string>): Promise<{ child: ChildProcess } & T> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [await bundleServer(script, `dist/bench/${path.basename(script, '.ts')}.mjs`)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(d.toString())));
   return { child, ...(JSON.parse(line) as T) };
 }

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { bundleServer } from '../scripts/bundle-server.mjs';
 
 type Command = { op: 'event_delay'; ms: number } | { op: 'event_stamps'; on: boolean } | { op: 'hang_streams'; count: number; afterEvents: number } | { op: 'clear_faults' };
 
@@ -12,8 +13,8 @@ export type UpstreamReady = {
 
 /** The fake upstream's process, and the knobs the benchmark turns. */
 export async function startUpstreamProcess(accountIds: string[]) {
-  const child: ChildProcess = fork('bench/upstream-process.ts', {
-    execArgv: ['--import', 'tsx'],
+  const child: ChildProcess = fork(await bundleServer('bench/upstream-process.ts', 'dist/bench/upstream-process.mjs'), {
+    execArgv: [],
     env: { ...process.env, BENCH_ACCOUNTS: JSON.stringify(accountIds) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

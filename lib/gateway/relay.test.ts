@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { BodyReader } from '../upstream/client';
 import { formatSseEvent, type SseEvent } from '../upstream/sse';
-import { relaySse, type RelayOptions, type StreamSink } from './relay';
+import { passthroughSink, relaySse, type RelayOptions, type StreamObserver, type StreamSink } from './relay';
 
 const frame = (type: string, fields: Record<string, unknown> = {}) => Buffer.from(formatSseEvent(JSON.stringify({ type, ...fields }), type));
 const CREATED = frame('response.created', { response: { id: 'resp_1' } });
@@ -26,16 +28,15 @@ class ScriptedBody {
   }
 }
 
-type Write = { text: string; last: boolean };
-
-function recordingSink(write: (chunk: Buffer, events: readonly SseEvent[], last?: boolean) => Promise<void> | void = () => undefined) {
-  const writes: Write[] = [];
+function recordingSink(write: (chunk: Buffer, events: readonly SseEvent[]) => Promise<void> | void = () => undefined, passesBytes = false) {
+  const writes: string[] = [];
   const finished: ({ code: string } | null)[] = [];
   const sink: StreamSink = {
+    passesBytes,
     commit: () => undefined,
-    write: (chunk, events, last) => {
-      writes.push({ text: chunk.toString(), last: last ?? false });
-      return write(chunk, events, last);
+    write: (chunk, events) => {
+      writes.push(chunk.toString());
+      return write(chunk, events);
     },
     finish: (error) => {
       finished.push(error);
@@ -44,45 +45,73 @@ function recordingSink(write: (chunk: Buffer, events: readonly SseEvent[], last?
   return { sink, writes, finished };
 }
 
-function relay(body: ScriptedBody, sink: StreamSink) {
-  const options: RelayOptions = { body, sink, status: 200, headers: {}, started: 0, clock: () => 0, observer: {}, clientGone: () => false };
+function relay(body: ScriptedBody, sink: StreamSink, observer: StreamObserver = {}) {
+  const options: RelayOptions = { body, sink, status: 200, headers: {}, started: 0, clock: () => 0, observer, clientGone: () => false };
   return relaySse(options);
 }
 
+let server: Server | undefined;
+afterEach(() => server?.close());
+
 describe('relaySse', () => {
-  it('sends the terminal event with the end of the body when both arrive in one read', async () => {
+  it('hands a pass-through sink each chunk mid-stream before inspecting it, and still reads usage and evidence', async () => {
     const body = new ScriptedBody();
-    const { sink, writes, finished } = recordingSink();
-    const result = relay(body, sink);
+    const order: string[] = [];
+    const { sink, writes, finished } = recordingSink((chunk) => void order.push(`write ${chunk.length}`), true);
+    const result = relay(body, sink, { onRateLimitEvent: () => order.push('evidence') });
     body.reader!.onData(Buffer.concat([CREATED, DELTA]));
+    const rateLimits = frame('codex.rate_limits', { rate_limits: {} });
+    body.reader!.onData(rateLimits);
     body.reader!.onData(COMPLETED);
     body.reader!.onEnd();
     expect(await result).toMatchObject({ kind: 'completed', usage: { inputTokens: 3, outputTokens: 2 } });
-    expect(writes).toEqual([
-      { text: `${CREATED}${DELTA}`, last: false },
-      { text: `${COMPLETED}`, last: true },
-    ]);
+    expect(order.slice(1)).toEqual([`write ${rateLimits.length}`, 'evidence', `write ${COMPLETED.length}`]);
+    expect(writes.join('')).toBe(`${CREATED}${DELTA}${rateLimits}${COMPLETED}`);
     expect(finished).toEqual([null]);
+  });
+
+  it('sends the terminal event and the end of the body in one packet when both arrive in one read', async () => {
+    const body = new ScriptedBody();
+    let relayed: Promise<unknown> = Promise.resolve();
+    server = createServer((_req, res) => {
+      relayed = relay(body, passthroughSink(res, 0));
+      body.reader!.onData(Buffer.concat([CREATED, DELTA]));
+      setTimeout(() => {
+        body.reader!.onData(COMPLETED);
+        body.reader!.onEnd();
+      }, 20);
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const socket = connect((server.address() as AddressInfo).port, '127.0.0.1', () => socket.write('POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n'));
+    const reads: string[] = [];
+    await new Promise<void>((resolve) => {
+      socket.on('data', (data: Buffer) => {
+        reads.push(data.toString());
+        if (data.toString().endsWith('0\r\n\r\n')) resolve();
+      });
+    });
+    socket.destroy();
+    expect(await relayed).toMatchObject({ kind: 'completed' });
+    expect(reads.at(-1)).toMatch(/^[0-9a-f]+\r\nevent: response\.completed\n.*\r\n0\r\n\r\n$/s);
   });
 
   it('sends the terminal event at once when the end of the body is late', async () => {
     const body = new ScriptedBody();
-    const { sink, writes } = recordingSink();
+    const { sink, writes, finished } = recordingSink();
     const result = relay(body, sink);
     body.reader!.onData(Buffer.concat([CREATED, DELTA, COMPLETED]));
     await Promise.resolve();
-    expect(writes).toEqual([{ text: `${CREATED}${DELTA}${COMPLETED}`, last: false }]);
+    expect(writes).toEqual([`${CREATED}${DELTA}${COMPLETED}`]);
+    expect(finished).toEqual([]);
     body.reader!.onEnd();
     expect(await result).toMatchObject({ kind: 'completed' });
-    expect(writes.at(-1)).toEqual({ text: '', last: true });
+    expect(finished).toEqual([null]);
   });
 
   it('pauses the upstream while the sink is busy, then writes in order and ends after the last byte', async () => {
     const body = new ScriptedBody();
     let release = () => undefined as void;
-    const { sink, writes, finished } = recordingSink((_chunk, _events, last) =>
-      last ? undefined : new Promise<void>((resolve) => (release = resolve)),
-    );
+    const { sink, writes, finished } = recordingSink(() => (writes.length === 1 ? new Promise<void>((resolve) => (release = resolve)) : undefined));
     const result = relay(body, sink);
     body.reader!.onData(Buffer.concat([CREATED, DELTA]));
     expect(body.calls).toEqual(['pause']);
@@ -95,8 +124,7 @@ describe('relaySse', () => {
     expect(finished).toEqual([]);
     release();
     expect(await result).toMatchObject({ kind: 'completed' });
-    expect(writes.map((w) => w.text).join('')).toBe(`${CREATED}${DELTA}${DELTA}${COMPLETED}`);
-    expect(writes.at(-1)!.last).toBe(true);
+    expect(writes).toEqual([`${CREATED}${DELTA}`, `${DELTA}${COMPLETED}`]);
     expect(finished).toEqual([null]);
   });
 

@@ -5,6 +5,8 @@ import type { BodyReader, UpstreamBody } from '../upstream/client';
 import type { TokenUsage } from '../usage/pricing';
 import { eventType, failureCodeOfEvent, responseIdOfCreatedEvent, usageOfTerminalEvent } from '../upstream/response-events';
 
+const NO_EVENTS: readonly SseEvent[] = [];
+
 /** Events that carry no output: before any other event arrives, an attempt may still fail over. */
 const PREAMBLE_EVENTS = new Set(['response.created', 'response.in_progress', 'codex.rate_limits', 'response.queued']);
 
@@ -33,12 +35,14 @@ export type StreamObserver = {
  * sinks translate the events. `commit` happens once, when the first output arrives (or at the end).
  */
 export interface StreamSink {
-  commit(status: number, headers: Record<string, string>): void;
   /**
-   * `last`: nothing follows but `finish`, so the bytes may leave together with the end of the body.
-   * Returns a promise only when the relay must wait before writing more (backpressure).
+   * Writes the bytes and never reads `events`: once the stream is committed, each chunk goes to
+   * it before it is inspected, which keeps parsing off the client's path.
    */
-  write(chunk: Buffer, events: readonly SseEvent[], last?: boolean): Promise<void> | void;
+  readonly passesBytes?: boolean;
+  commit(status: number, headers: Record<string, string>): void;
+  /** Returns a promise only when the relay must wait before writing more (backpressure). */
+  write(chunk: Buffer, events: readonly SseEvent[]): Promise<void> | void;
   /** The stream is over: `error` says how it broke after output, if it did. */
   finish(error: { code: string } | null): void;
 }
@@ -46,13 +50,15 @@ export interface StreamSink {
 /**
  * Raw SSE bytes to the client, with backpressure. While the upstream is quiet (a long tool call,
  * a slow model), a comment line every `keepaliveMs` keeps proxies and clients from timing out.
+ * Node corks the socket for the rest of the tick on a chunked write, so the head leaves with the
+ * first events, and the end that arrives in the same read as the last event leaves with it: one
+ * packet, one wake-up of the client.
  */
 export function passthroughSink(res: ServerResponse, keepaliveMs: number): StreamSink {
   let lastWrite = 0;
   let keepalive: NodeJS.Timeout | undefined;
-  let tail: Buffer | undefined;
   return {
-    // The head is not flushed alone: it leaves with the first events, in one packet.
+    passesBytes: true,
     commit(status, headers) {
       res.writeHead(status, { ...headers, 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
       lastWrite = Date.now();
@@ -63,16 +69,13 @@ export function passthroughSink(res: ServerResponse, keepaliveMs: number): Strea
         }, keepaliveMs).unref();
       }
     },
-    write(chunk, _events, last) {
+    write(chunk) {
       lastWrite = Date.now();
-      // The terminal events and the end of the chunked body leave in one write: one packet, one
-      // wake-up of the client, instead of two.
-      if (last) tail = chunk;
-      else if (!res.write(chunk) && !res.destroyed) return drained(res);
+      if (!res.write(chunk) && !res.destroyed) return drained(res);
     },
     finish() {
       clearInterval(keepalive);
-      res.end(tail);
+      res.end();
     },
   };
 }
@@ -99,7 +102,7 @@ export type RelayOptions = {
 /**
  * Relays an upstream SSE body to the client event by event. Events before the first output are
  * held back (a failure there can still go to another account); after that, bytes are written as
- * they arrive, with backpressure, while each event is inspected for usage and quota evidence.
+ * they arrive, with backpressure, and each event is inspected for usage and quota evidence.
  */
 export function relaySse(options: RelayOptions): Promise<RelayResult> {
   return new Promise((resolve) => options.body.consume(new SseRelay(options, resolve)));
@@ -111,10 +114,7 @@ export function relaySse(options: RelayOptions): Promise<RelayResult> {
  */
 class SseRelay implements BodyReader {
   private readonly parser = new SseParser();
-  /**
-   * Bytes received but not yet written: the preamble held back before the first output, what
-   * arrived while the sink was busy, and the terminal events waiting for the end of the body.
-   */
+  /** Bytes received but not yet written: the preamble held back before the first output, and what arrived while the sink was busy. */
   private held: { chunk: Buffer; events: SseEvent[] }[] = [];
   private committed = false;
   private ttfbMs: number | null = null;
@@ -159,6 +159,12 @@ class SseRelay implements BodyReader {
 
   private take(chunk: Buffer) {
     if (this.options.clientGone()) return this.abandon({ kind: 'client_closed', ttfbMs: this.ttfbMs });
+    // The usual chunk mid-stream: its bytes leave first, and are inspected once they are on their way.
+    if (this.committed && !this.writing && this.held.length === 0 && this.options.sink.passesBytes) {
+      this.write(chunk, NO_EVENTS);
+      for (const event of this.parser.push(chunk)) this.inspect(event);
+      return;
+    }
     let sawOutput = false;
     const events = this.parser.push(chunk);
     for (const event of events) {
@@ -166,28 +172,18 @@ class SseRelay implements BodyReader {
       if (verdict === 'retryable_failure' && !this.committed) return this.abandon({ kind: 'retryable', code: this.failure!.code });
       if (verdict === 'output') sawOutput = true;
     }
-    const terminal = this.completed || this.failure !== null;
-    // The usual chunk mid-stream: written as it is, nothing held.
-    if (this.committed && !terminal && !this.writing && this.held.length === 0) return this.write(chunk, events, false);
     this.held.push({ chunk, events });
-    if (!this.committed && !sawOutput) return;
-    if (!terminal) return this.flush(false);
-    // The terminal event waits for the end of the body, which normally comes in the same read:
-    // undici delivers both before any microtask runs, so both can leave in one write. If the end
-    // is late, the microtask finds the event still held and sends it alone.
-    queueMicrotask(this.flushTerminal);
+    if (this.committed || sawOutput) this.flush();
   }
-
-  private readonly flushTerminal = () => this.guarded(this.flush, false);
 
   private end() {
     const tail = this.parser.end();
     for (const event of tail) this.inspect(event);
     if (tail.length) this.held.push({ chunk: Buffer.alloc(0), events: tail });
     if (!this.completed && !this.committed && !this.failure) return this.abandon({ kind: 'retryable', code: 'stream_incomplete' });
-    if (this.failure) this.close(true, this.failure.code, true);
-    else if (!this.completed) this.close(true, 'stream_incomplete', false);
-    else this.close(true, null, false);
+    if (this.failure) this.close(this.failure.code, true);
+    else if (!this.completed) this.close('stream_incomplete', false);
+    else this.close(null, false);
   }
 
   private fail(error: Error) {
@@ -195,17 +191,14 @@ class SseRelay implements BodyReader {
     const code = (error as { code?: string }).code === 'UND_ERR_BODY_TIMEOUT' ? 'upstream_idle_timeout' : 'stream_error';
     if (!this.committed && !this.completed && !this.failure) return this.abandon({ kind: 'retryable', code });
     // The response had completed: the client has all of it, whatever happened to the connection.
-    if (this.completed && !this.failure) this.close(true, null, false);
-    else this.close(false, code, false);
+    if (this.completed && !this.failure) this.close(null, false);
+    else this.close(code, false);
   }
 
-  /**
-   * Ends the stream once every held byte is written: `last` lets them leave with the end of the
-   * body; `brokenCode` null means the response completed.
-   */
-  private close(last: boolean, brokenCode: string | null, failedResponse: boolean) {
+  /** Ends the stream once every held byte is written; `brokenCode` null means the response completed. */
+  private close(brokenCode: string | null, failedResponse: boolean) {
     this.whenIdle(() => {
-      this.flush(last);
+      this.flush();
       this.whenIdle(() => {
         const { usage, ttfbMs } = this;
         if (brokenCode === null) return this.conclude(null, { kind: 'completed', usage, ttfbMs });
@@ -241,23 +234,23 @@ class SseRelay implements BodyReader {
   }
 
   /** Writes what is held, unless the sink is still busy (then the finished write flushes it). */
-  private flush(last: boolean) {
+  private flush() {
     if (this.writing || this.settled) return;
     if (!this.committed) {
       this.committed = true;
       this.options.sink.commit(this.options.status, this.options.headers);
       this.ttfbMs = this.options.clock() - this.options.started;
     }
-    if (this.held.length === 0 && !last) return;
+    if (this.held.length === 0) return;
     const burst = this.held;
     this.held = [];
-    if (burst.length === 1) this.write(burst[0]!.chunk, burst[0]!.events, last);
-    else this.write(Buffer.concat(burst.map((h) => h.chunk)), burst.flatMap((h) => h.events), last);
+    if (burst.length === 1) this.write(burst[0]!.chunk, burst[0]!.events);
+    else this.write(Buffer.concat(burst.map((h) => h.chunk)), burst.flatMap((h) => h.events));
   }
 
   /** Hands bytes to the sink; while it is busy, the upstream is paused and new bytes are held. */
-  private write(chunk: Buffer, events: readonly SseEvent[], last: boolean) {
-    const pending = this.options.sink.write(chunk, events, last);
+  private write(chunk: Buffer, events: readonly SseEvent[]) {
+    const pending = this.options.sink.write(chunk, events);
     if (!pending) return;
     this.writing = true;
     this.options.body.pause();
@@ -270,7 +263,7 @@ class SseRelay implements BodyReader {
     this.ending = null;
     if (ending) return this.guarded(ending, undefined);
     this.options.body.resume();
-    if (this.held.length > 0) this.guarded(this.flush, false);
+    if (this.held.length > 0) this.guarded(this.flush, undefined);
   };
 
   /** The relay itself failed (a sink that threw): the stream ends here, as broken. */

@@ -57,8 +57,12 @@ function sseWriter(res: ServerResponse) {
       res.writeHead(200, { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
       res.flushHeaders();
     },
-    async data(payload: unknown, event?: string) {
-      await writeWithBackpressure(res, `${event ? `event: ${event}\n` : ''}data: ${typeof payload === 'string' ? payload : JSON.stringify(payload)}\n\n`);
+    /** SSE frames, written together; a promise only while the client is behind. */
+    frames(frames: readonly { data: unknown; event?: string }[]): Promise<void> | void {
+      if (frames.length === 0) return;
+      let text = '';
+      for (const { data, event } of frames) text += `${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
+      return writeWithBackpressure(res, text);
     },
   };
 }
@@ -83,11 +87,12 @@ function translatingSink(
     commit(_status, headers) {
       if (clientStream) out.open(pickRateHeaders(headers));
     },
-    async write(_chunk, events) {
-      for (const event of eventObjects(events)) {
-        if (!clientStream) collected.push(event);
-        else for (const { data, event: name } of shape.translate(event)) await out.data(data, name);
+    write(_chunk, events) {
+      if (!clientStream) {
+        collected.push(...eventObjects(events));
+        return;
       }
+      return out.frames(eventObjects(events).flatMap(shape.translate));
     },
     finish(error) {
       if (clientStream) {

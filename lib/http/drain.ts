@@ -13,8 +13,8 @@ export function drained(stream: Writable): Promise<void> {
   });
 }
 
-/** Writes `chunk`, then waits while `stream` is full. */
-export async function writeWithBackpressure(stream: Writable, chunk: string | Buffer): Promise<void> {
+/** Writes `chunk`; a promise to wait for only when `stream` is full. */
+export function writeWithBackpressure(stream: Writable, chunk: string | Buffer): Promise<void> | void {
   if (stream.write(chunk) || stream.destroyed) return;
-  await drained(stream);
+  return drained(stream);
 }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { bundleServer } from '../../scripts/bundle-server.mjs';
 
 /** A free loopback port, picked by the OS. */
 export async function freePort(): Promise<number> {
@@ -16,11 +17,18 @@ export async function freePort(): Promise<number> {
 
 export type AppProcess = { url: string; port: number; env: Record<string, string | undefined>; stop: () => Promise<number | null>; output: () => string };
 
-/** Runs the real production server (server.ts) as a child process, as `npm start` does. */
+let bundled: Promise<string> | undefined;
+
+/** The server compiled as `npm start` compiles it; once per test process, to a file of its own. */
+function serverBundle(): Promise<string> {
+  return (bundled ??= bundleServer('server.ts', `dist/test/server-${process.pid}.mjs`));
+}
+
+/** Runs the real production server (server.ts, compiled) as a child process, as `npm start` does. */
 export async function startApp(env: Record<string, string>): Promise<AppProcess> {
   const port = await freePort();
   const fullEnv: Record<string, string | undefined> = { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', ...env };
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], { env: fullEnv as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', await serverBundle()], { env: fullEnv as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
