@@ -53,15 +53,19 @@ export function modellessJob(
   return { key, pool, upstreamPath, body, contentType: 'application/json', accept: 'application/json', model: '', routeClass: 'file', continuity: {}, ...options };
 }
 
-/** Continuity for a Responses payload: session headers, previous_response_id, prompt_cache_key. */
-export function responsesContinuity(ctx: GatewayContext, pool: PoolState, headers: IncomingHttpHeaders, payload: Record<string, unknown>): Continuity {
+/** Continuity for a Responses request: session headers, previous_response_id, prompt_cache_key. */
+export function responsesContinuity(
+  ctx: GatewayContext,
+  pool: PoolState,
+  headers: IncomingHttpHeaders,
+  payload: { previousResponseId?: string; promptCacheKey?: string },
+): Continuity {
   const header = pickContinuityHeader(headers);
-  const previousId = typeof payload.previous_response_id === 'string' ? payload.previous_response_id : undefined;
-  const previousKey = previousId ? hashContinuityKey(pool.id, 'response', previousId) : undefined;
+  const previousKey = payload.previousResponseId ? hashContinuityKey(pool.id, 'response', payload.previousResponseId) : undefined;
   return {
     sessionKey: header ? hashContinuityKey(pool.id, 'session', header.value) : undefined,
     previousAccountId: previousKey ? ctx.affinity.get(pool.id, 'response', previousKey) ?? undefined : undefined,
-    cacheKey: typeof payload.prompt_cache_key === 'string' ? hashContinuityKey(pool.id, 'session', `prompt-cache:${payload.prompt_cache_key}`) : undefined,
+    cacheKey: payload.promptCacheKey !== undefined ? hashContinuityKey(pool.id, 'session', `prompt-cache:${payload.promptCacheKey}`) : undefined,
   };
 }
 

@@ -22,13 +22,25 @@ export function parsePayload(raw: Buffer): Payload {
   return value as Payload;
 }
 
+/** What routing reads from a Responses payload. The parsed body is not kept past this. */
+type RoutingFields = { model: string; stream: boolean; previousResponseId?: string; promptCacheKey?: string; fileIds: string[] };
+
 /**
- * The account holding the files a request references. Most requests reference none: a byte search
- * of the body spares walking the whole conversation to find that out.
+ * Parses the payload and keeps only what routing needs: a Codex body carries the whole
+ * conversation, and a parsed copy held for the length of a stream would cost the heap its size
+ * again for every open stream. Most requests reference no file: a byte search spares walking the
+ * conversation to find that out.
  */
-function filePin(ctx: GatewayContext, poolId: string, raw: Buffer, payload: Payload): Promise<string | undefined> | undefined {
-  if (!raw.includes('file_id') && !raw.includes('sediment://')) return undefined;
-  return ctx.files.pinFor(poolId, referencedFileIds(payload));
+export function routingFields(raw: Buffer): RoutingFields {
+  const payload = parsePayload(raw);
+  const text = (field: string) => (typeof payload[field] === 'string' ? (payload[field] as string) : undefined);
+  return {
+    model: payload.model,
+    stream: payload.stream === true,
+    previousResponseId: text('previous_response_id'),
+    promptCacheKey: text('prompt_cache_key'),
+    fileIds: raw.includes('file_id') || raw.includes('sediment://') ? referencedFileIds(payload) : [],
+  };
 }
 
 /** `POST /backend-api/codex/responses` and `/responses/compact`: the Codex backend, pooled. */
@@ -36,21 +48,23 @@ export function handleResponses(ctx: GatewayContext, req: IncomingMessage, res: 
   return runExchange(ctx, req, res, { path: route.path, transport: 'http' }, async (exchange) => {
     const { key, pool } = await admitKey(ctx, req, exchange.trace);
     const raw = await readDecodedBody(req, ctx.bodyLimits);
-    const payload = parsePayload(raw);
-    exchange.trace.model = payload.model;
-    await enforceKeyPolicy(ctx, key, payload.model);
+    const fields = routingFields(raw);
+    exchange.trace.model = fields.model;
+    await enforceKeyPolicy(ctx, key, fields.model);
     void ctx.catalog.ensure(pool.id);
-    const stream = payload.stream === true;
     const outcome = await dispatch(ctx, exchange, {
       key,
       pool,
       upstreamPath: route.compact ? '/codex/responses/compact' : '/codex/responses',
       body: raw,
       contentType: 'application/json',
-      accept: stream ? 'text/event-stream' : 'application/json',
-      model: payload.model,
-      routeClass: route.compact ? 'compact' : stream ? 'stream' : 'http',
-      continuity: { ...responsesContinuity(ctx, pool, req.headers, payload), filePinAccountId: await filePin(ctx, pool.id, raw, payload) },
+      accept: fields.stream ? 'text/event-stream' : 'application/json',
+      model: fields.model,
+      routeClass: route.compact ? 'compact' : fields.stream ? 'stream' : 'http',
+      continuity: {
+        ...responsesContinuity(ctx, pool, req.headers, fields),
+        filePinAccountId: fields.fileIds.length ? await ctx.files.pinFor(pool.id, fields.fileIds) : undefined,
+      },
       singleAccount: route.compact,
     });
     if (outcome.status < 400) await ctx.limits.recordTokens(key, exchange.trace.usage.inputTokens + exchange.trace.usage.outputTokens, ctx.clock());

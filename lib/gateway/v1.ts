@@ -162,7 +162,7 @@ async function dispatchTranslated(
     model: payload.model,
     routeClass: 'stream',
     continuity: {
-      ...responsesContinuity(ctx, pool, exchange.req.headers, payload as unknown as Record<string, unknown>),
+      ...responsesContinuity(ctx, pool, exchange.req.headers, { promptCacheKey: payload.prompt_cache_key }),
       filePinAccountId: await ctx.files.pinFor(pool.id, referencedFileIds(payload)),
     },
     sink,
