@@ -8,6 +8,7 @@ import { ADMIN_PATH, handleAdminRequest, publishAdminEndpoint } from './lib/auto
 import { isBootstrapped } from './lib/operators';
 import { CLIENT_IP_HEADER, contains, resolveClientIp, trustedProxyList } from './lib/http/client-ip';
 import { getSettings } from './lib/settings';
+import { listen } from './lib/http/listen';
 
 // Pages that must answer before the first owner exists; everything else redirects to /bootstrap.
 const OPEN_BEFORE_BOOTSTRAP = ['/bootstrap', '/_next/', '/api/auth/', '/favicon.ico'];
@@ -88,7 +89,7 @@ async function main() {
     socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
   });
 
-  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  await listen(server, config.port, config.host);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   if (!config.databaseUrl) admin = publishAdminEndpoint(config.dataDir, port);

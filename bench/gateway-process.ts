@@ -1,7 +1,6 @@
 // The gateway alone, in its own process so the benchmark can read its RSS, with one Pool, one
 // account per fake upstream account, and one key.
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../lib/config';
 import { loadInstanceKeys } from '../lib/crypto';
@@ -11,6 +10,7 @@ import { createPool } from '../lib/pools';
 import { importAuthJson } from '../lib/accounts';
 import { createApiKey } from '../lib/keys';
 import { createGateway } from '../lib/gateway';
+import { listen } from '../lib/http/listen';
 
 const { UPSTREAM_URL, AUTH_JSON, BENCH_DATABASE_URL } = process.env;
 const config = loadConfig({
@@ -29,9 +29,8 @@ const gateway = createGateway({ config, db, keys, log: createLogger('error'), bo
 const server = createServer((req, res) => void gateway.handle(req, res, (req.url ?? '/').split('?', 1)[0]!));
 server.on('upgrade', (req, socket, head) => gateway.upgrade(req, socket, head, (req.url ?? '/').split('?', 1)[0]!));
 server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => {
-  process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, key })}\n`);
-});
+const { port } = await listen(server, 0, '127.0.0.1');
+process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}`, key })}\n`);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     server.close();

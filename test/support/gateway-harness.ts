@@ -1,5 +1,4 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../lib/config';
 import { loadInstanceKeys } from '../../lib/crypto';
@@ -9,6 +8,7 @@ import { createPool } from '../../lib/pools';
 import { importAuthJson } from '../../lib/accounts';
 import { createApiKey } from '../../lib/keys';
 import { createGateway, type Gateway } from '../../lib/gateway';
+import { listen } from '../../lib/http/listen';
 import type { GatewayOptions } from '../../lib/gateway/context';
 import type { Runtime } from '../../lib/runtime';
 import { startFakeUpstream, type FakeUpstream } from '../../lib/testing/fake-upstream';
@@ -97,8 +97,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     void gateway.handle(req, res, (req.url ?? '/').split('?', 1)[0]!);
   });
   server.on('upgrade', (req, socket, head) => gateway.upgrade(req, socket, head, (req.url ?? '/').split('?', 1)[0]!));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { port } = await listen(server, 0, '127.0.0.1');
+  const url = `http://127.0.0.1:${port}`;
   return {
     url,
     key,
