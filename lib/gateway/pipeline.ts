@@ -14,6 +14,7 @@ import { isRetryableFailure, passthroughSink, relaySse, type StreamSink } from '
 import type { Exchange, Outcome } from './trace';
 
 const MAX_UPSTREAM_ERROR_BODY = 1024 * 1024;
+const RELEASED_BODY = Buffer.alloc(0);
 const MAX_UPSTREAM_JSON_BODY = 64 * 1024 * 1024;
 
 /** One request to send upstream on whichever account the plan picks. */
@@ -140,6 +141,13 @@ export async function dispatch(ctx: GatewayContext, exchange: Exchange, job: Ups
   throw new AppError('upstream_request_failed', `upstream request failed: ${lastFailure.code}`, 502);
 }
 
+/** A model request: dispatched, then its tokens counted against the key's limits. */
+export async function dispatchModelRequest(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob): Promise<Outcome> {
+  const outcome = await dispatch(ctx, exchange, job);
+  if (outcome.status < 400) await ctx.limits.recordTokens(job.key, exchange.trace.usage.inputTokens + exchange.trace.usage.outputTokens, ctx.clock());
+  return outcome;
+}
+
 /** An upstream error answer as an AppError, keeping its code and message when it has them. */
 function upstreamError(status: number, body: Buffer, headers: Record<string, string>): AppError {
   const error = (parseJsonOrNull(body) as { error?: { code?: unknown; type?: unknown; message?: unknown } } | null)?.error;
@@ -244,6 +252,9 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
       clock: ctx.clock,
       clientGone: exchange.clientGone,
       observer: {
+        // Nothing will send this request again: its body (a whole conversation) is let go
+        // rather than held for the length of the stream.
+        onCommit: () => (job.body = RELEASED_BODY),
         onResponseId: (id) => ctx.affinity.set(pool.id, 'response', hashContinuityKey(pool.id, 'response', id), accountId),
         onRateLimitEvent: (data) => ctx.pools.recordEventEvidence(accountId, data, ctx.clock()),
       },

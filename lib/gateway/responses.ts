@@ -2,10 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppError } from '../errors';
 import type { GatewayContext } from './context';
 import { admitKey, enforceKeyPolicy } from './admission';
-import { dispatch, responsesContinuity } from './pipeline';
+import { dispatchModelRequest, responsesContinuity, type UpstreamJob } from './pipeline';
 import { readDecodedBody } from './request-body';
 import { referencedFileIds } from './files';
-import { runExchange } from './trace';
+import { runExchange, type Exchange } from './trace';
 
 export type Payload = Record<string, unknown> & { model: string };
 
@@ -43,31 +43,37 @@ export function routingFields(raw: Buffer): RoutingFields {
   };
 }
 
+/**
+ * The upstream job of a Responses request. Built apart from the dispatch, so no frame that waits
+ * out the stream holds the request body: the job lets it go once output has started.
+ */
+async function responsesJob(ctx: GatewayContext, req: IncomingMessage, exchange: Exchange, route: { path: string; compact: boolean }): Promise<UpstreamJob> {
+  const { key, pool } = await admitKey(ctx, req, exchange.trace);
+  const raw = await readDecodedBody(req, ctx.bodyLimits);
+  const fields = routingFields(raw);
+  exchange.trace.model = fields.model;
+  await enforceKeyPolicy(ctx, key, fields.model);
+  void ctx.catalog.ensure(pool.id);
+  return {
+    key,
+    pool,
+    upstreamPath: route.compact ? '/codex/responses/compact' : '/codex/responses',
+    body: raw,
+    contentType: 'application/json',
+    accept: fields.stream ? 'text/event-stream' : 'application/json',
+    model: fields.model,
+    routeClass: route.compact ? 'compact' : fields.stream ? 'stream' : 'http',
+    continuity: {
+      ...responsesContinuity(ctx, pool, req.headers, fields),
+      filePinAccountId: fields.fileIds.length ? await ctx.files.pinFor(pool.id, fields.fileIds) : undefined,
+    },
+    singleAccount: route.compact,
+  };
+}
+
 /** `POST /backend-api/codex/responses` and `/responses/compact`: the Codex backend, pooled. */
 export function handleResponses(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse, route: { path: string; compact: boolean }) {
-  return runExchange(ctx, req, res, { path: route.path, transport: 'http' }, async (exchange) => {
-    const { key, pool } = await admitKey(ctx, req, exchange.trace);
-    const raw = await readDecodedBody(req, ctx.bodyLimits);
-    const fields = routingFields(raw);
-    exchange.trace.model = fields.model;
-    await enforceKeyPolicy(ctx, key, fields.model);
-    void ctx.catalog.ensure(pool.id);
-    const outcome = await dispatch(ctx, exchange, {
-      key,
-      pool,
-      upstreamPath: route.compact ? '/codex/responses/compact' : '/codex/responses',
-      body: raw,
-      contentType: 'application/json',
-      accept: fields.stream ? 'text/event-stream' : 'application/json',
-      model: fields.model,
-      routeClass: route.compact ? 'compact' : fields.stream ? 'stream' : 'http',
-      continuity: {
-        ...responsesContinuity(ctx, pool, req.headers, fields),
-        filePinAccountId: fields.fileIds.length ? await ctx.files.pinFor(pool.id, fields.fileIds) : undefined,
-      },
-      singleAccount: route.compact,
-    });
-    if (outcome.status < 400) await ctx.limits.recordTokens(key, exchange.trace.usage.inputTokens + exchange.trace.usage.outputTokens, ctx.clock());
-    return outcome;
-  });
+  return runExchange(ctx, req, res, { path: route.path, transport: 'http' }, async (exchange) =>
+    dispatchModelRequest(ctx, exchange, await responsesJob(ctx, req, exchange, route)),
+  );
 }

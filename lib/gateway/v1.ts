@@ -16,7 +16,7 @@ import type { GatewayContext } from './context';
 import { admitKey, enforceKeyPolicy, requireV1 } from './admission';
 import { sendError, toAppError } from './errors';
 import type { PoolState } from './pool-state';
-import { dispatch, responsesContinuity } from './pipeline';
+import { dispatchModelRequest, responsesContinuity, type UpstreamJob } from './pipeline';
 import type { StreamSink } from './relay';
 import { readDecodedBody } from './request-body';
 import { referencedFileIds } from './files';
@@ -141,18 +141,19 @@ function pickRateHeaders(headers: Record<string, string>): Record<string, string
   return picked;
 }
 
-async function dispatchTranslated(
+/** The upstream job of a translated request; the translated payload is not kept past it. */
+async function translatedJob(
   ctx: GatewayContext,
   exchange: Exchange,
   pool: PoolState,
   key: Parameters<typeof enforceKeyPolicy>[1],
   payload: BackendRequest,
   sink: StreamSink,
-) {
+): Promise<UpstreamJob> {
   exchange.trace.model = payload.model;
   await enforceKeyPolicy(ctx, key, payload.model);
   void ctx.catalog.ensure(pool.id);
-  const outcome = await dispatch(ctx, exchange, {
+  return {
     key,
     pool,
     upstreamPath: '/codex/responses',
@@ -166,9 +167,7 @@ async function dispatchTranslated(
       filePinAccountId: await ctx.files.pinFor(pool.id, referencedFileIds(payload)),
     },
     sink,
-  });
-  if (outcome.status < 400) await ctx.limits.recordTokens(key, exchange.trace.usage.inputTokens + exchange.trace.usage.outputTokens, ctx.clock());
-  return outcome;
+  };
 }
 
 export function handleV1ChatCompletions(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse) {
@@ -177,7 +176,7 @@ export function handleV1ChatCompletions(ctx: GatewayContext, req: IncomingMessag
     requireV1(pool);
     const translation = toBackendFromChat(parseJsonBody(await readDecodedBody(req, ctx.bodyLimits)));
     const translator = new ChatStreamTranslator({ model: translation.model, includeUsage: translation.includeUsage });
-    return dispatchTranslated(ctx, exchange, pool, key, translation.payload, chatSink(res, translator, translation.clientStream));
+    return dispatchModelRequest(ctx, exchange, await translatedJob(ctx, exchange, pool, key, translation.payload, chatSink(res, translator, translation.clientStream)));
   });
 }
 
@@ -186,7 +185,7 @@ export function handleV1Responses(ctx: GatewayContext, req: IncomingMessage, res
     const { key, pool } = await admitKey(ctx, req, exchange.trace);
     requireV1(pool);
     const translation = toBackendFromResponses(parseJsonBody(await readDecodedBody(req, ctx.bodyLimits)));
-    return dispatchTranslated(ctx, exchange, pool, key, translation.payload, responsesSink(res, translation.clientStream));
+    return dispatchModelRequest(ctx, exchange, await translatedJob(ctx, exchange, pool, key, translation.payload, responsesSink(res, translation.clientStream)));
   });
 }
 

@@ -28,6 +28,23 @@ async function openHangingStream(harness: Harness, afterEvents = 6) {
 }
 
 describe('streams', () => {
+  it('sends a large request body whole to every account it tries, before and after a failover', async () => {
+    h = await startHarness({ accounts: ['acct-a', 'acct-b'] });
+    await warmAccounts(h);
+    const session = { 'x-codex-session-id': 'large-body' };
+    const first = await firstAccountFor(h, session);
+    // Far above the size the gateway hands to undici as a one-shot stream.
+    const instructions = 'Follow the repository conventions. '.repeat(6000);
+    h.upstream.account(first).failNext(1, { responseFailed: 'server_error' });
+    const since = h.upstream.requests.length;
+    const result = await streamTurn(h, { headers: session, body: { instructions } });
+    expect(result.status).toBe(200);
+    expect(servedBy(completedText(result))).not.toBe(first);
+    const sent = h.upstream.requests.slice(since).filter((r) => r.path.endsWith('/codex/responses'));
+    expect(sent.map((r) => r.accountId)).toEqual([first, servedBy(completedText(result))]);
+    for (const request of sent) expect((request.body as { instructions?: string }).instructions).toBe(instructions);
+  }, 30_000);
+
   it('retries a stream that fails before its first output on the next account', async () => {
     h = await startHarness({ accounts: ['acct-a', 'acct-b'] });
     await warmAccounts(h);
