@@ -12,6 +12,7 @@ import type { AuthenticatedKey } from './keys';
 import type { PoolState } from './pool-state';
 import { isRetryableFailure, passthroughSink, relaySse, type StreamSink } from './relay';
 import type { Exchange, Outcome } from './trace';
+import { enforceKeyPolicy } from './admission';
 
 const MAX_UPSTREAM_ERROR_BODY = 1024 * 1024;
 const RELEASED_BODY = Buffer.alloc(0);
@@ -52,6 +53,48 @@ export function modellessJob(
   options: Partial<Pick<UpstreamJob, 'contentType' | 'continuity' | 'singleAccount' | 'onJson'>> = {},
 ): UpstreamJob {
   return { key, pool, upstreamPath, body, contentType: 'application/json', accept: 'application/json', model: '', routeClass: 'file', continuity: {}, ...options };
+}
+
+/** What a model request (Codex Responses, or a translated /v1 one) brings to its upstream job. */
+export type ModelRequest = {
+  body: Buffer;
+  model: string;
+  stream: boolean;
+  previousResponseId?: string;
+  promptCacheKey?: string;
+  /** Files the conversation references: the request goes to the account holding them. */
+  fileIds: readonly string[];
+  /** Compaction keeps its state on one account. */
+  compact?: boolean;
+  sink?: StreamSink;
+};
+
+/**
+ * The upstream job of a model request: its model on the log row, the key's policy checked, its
+ * continuity. Built apart from the dispatch, so no frame that waits out the stream holds the
+ * request body: the job lets it go once output has started.
+ */
+export async function modelJob(ctx: GatewayContext, exchange: Exchange, admitted: { key: AuthenticatedKey; pool: PoolState }, request: ModelRequest): Promise<UpstreamJob> {
+  const { key, pool } = admitted;
+  exchange.trace.model = request.model;
+  await enforceKeyPolicy(ctx, key, request.model);
+  void ctx.catalog.ensure(pool.id);
+  return {
+    key,
+    pool,
+    upstreamPath: request.compact ? '/codex/responses/compact' : '/codex/responses',
+    body: request.body,
+    contentType: 'application/json',
+    accept: request.stream ? 'text/event-stream' : 'application/json',
+    model: request.model,
+    routeClass: request.compact ? 'compact' : request.stream ? 'stream' : 'http',
+    continuity: {
+      ...responsesContinuity(ctx, pool, exchange.req.headers, request),
+      filePinAccountId: request.fileIds.length ? await ctx.files.pinFor(pool.id, [...request.fileIds]) : undefined,
+    },
+    singleAccount: request.compact,
+    sink: request.sink,
+  };
 }
 
 /** Continuity for a Responses request: session headers, previous_response_id, prompt_cache_key. */

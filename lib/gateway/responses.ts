@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppError } from '../errors';
 import type { GatewayContext } from './context';
-import { admitKey, enforceKeyPolicy } from './admission';
-import { dispatchModelRequest, responsesContinuity, type UpstreamJob } from './pipeline';
+import { admitKey } from './admission';
+import { dispatchModelRequest, modelJob, type UpstreamJob } from './pipeline';
 import { readDecodedBody } from './request-body';
 import { referencedFileIds } from './files';
 import { runExchange, type Exchange } from './trace';
@@ -43,32 +43,11 @@ export function routingFields(raw: Buffer): RoutingFields {
   };
 }
 
-/**
- * The upstream job of a Responses request. Built apart from the dispatch, so no frame that waits
- * out the stream holds the request body: the job lets it go once output has started.
- */
-async function responsesJob(ctx: GatewayContext, req: IncomingMessage, exchange: Exchange, route: { path: string; compact: boolean }): Promise<UpstreamJob> {
-  const { key, pool } = await admitKey(ctx, req, exchange.trace);
+/** The upstream job of a Responses request. */
+async function responsesJob(ctx: GatewayContext, req: IncomingMessage, exchange: Exchange, route: { compact: boolean }): Promise<UpstreamJob> {
+  const admitted = await admitKey(ctx, req, exchange.trace);
   const raw = await readDecodedBody(req, ctx.bodyLimits);
-  const fields = routingFields(raw);
-  exchange.trace.model = fields.model;
-  await enforceKeyPolicy(ctx, key, fields.model);
-  void ctx.catalog.ensure(pool.id);
-  return {
-    key,
-    pool,
-    upstreamPath: route.compact ? '/codex/responses/compact' : '/codex/responses',
-    body: raw,
-    contentType: 'application/json',
-    accept: fields.stream ? 'text/event-stream' : 'application/json',
-    model: fields.model,
-    routeClass: route.compact ? 'compact' : fields.stream ? 'stream' : 'http',
-    continuity: {
-      ...responsesContinuity(ctx, pool, req.headers, fields),
-      filePinAccountId: fields.fileIds.length ? await ctx.files.pinFor(pool.id, fields.fileIds) : undefined,
-    },
-    singleAccount: route.compact,
-  };
+  return modelJob(ctx, exchange, admitted, { ...routingFields(raw), body: raw, compact: route.compact });
 }
 
 /** `POST /backend-api/codex/responses` and `/responses/compact`: the Codex backend, pooled. */

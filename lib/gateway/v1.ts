@@ -13,10 +13,11 @@ import {
 } from '../openai-compat';
 import type { SseEvent } from '../upstream/sse';
 import type { GatewayContext } from './context';
-import { admitKey, enforceKeyPolicy, requireV1 } from './admission';
+import { admitKey, requireV1 } from './admission';
+import type { AuthenticatedKey } from './keys';
 import { sendError, toAppError } from './errors';
 import type { PoolState } from './pool-state';
-import { dispatchModelRequest, responsesContinuity, type UpstreamJob } from './pipeline';
+import { dispatchModelRequest, modelJob, type UpstreamJob } from './pipeline';
 import type { StreamSink } from './relay';
 import { readDecodedBody } from './request-body';
 import { referencedFileIds } from './files';
@@ -142,50 +143,33 @@ function pickRateHeaders(headers: Record<string, string>): Record<string, string
 }
 
 /** The upstream job of a translated request; the translated payload is not kept past it. */
-async function translatedJob(
-  ctx: GatewayContext,
-  exchange: Exchange,
-  pool: PoolState,
-  key: Parameters<typeof enforceKeyPolicy>[1],
-  payload: BackendRequest,
-  sink: StreamSink,
-): Promise<UpstreamJob> {
-  exchange.trace.model = payload.model;
-  await enforceKeyPolicy(ctx, key, payload.model);
-  void ctx.catalog.ensure(pool.id);
-  return {
-    key,
-    pool,
-    upstreamPath: '/codex/responses',
+function translatedJob(ctx: GatewayContext, exchange: Exchange, admitted: { key: AuthenticatedKey; pool: PoolState }, payload: BackendRequest, sink: StreamSink): Promise<UpstreamJob> {
+  return modelJob(ctx, exchange, admitted, {
     body: Buffer.from(JSON.stringify(payload)),
-    contentType: 'application/json',
-    accept: 'text/event-stream',
     model: payload.model,
-    routeClass: 'stream',
-    continuity: {
-      ...responsesContinuity(ctx, pool, exchange.req.headers, { promptCacheKey: payload.prompt_cache_key }),
-      filePinAccountId: await ctx.files.pinFor(pool.id, referencedFileIds(payload)),
-    },
+    stream: true,
+    promptCacheKey: payload.prompt_cache_key,
+    fileIds: referencedFileIds(payload),
     sink,
-  };
+  });
 }
 
 export function handleV1ChatCompletions(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse) {
   return runExchange(ctx, req, res, { path: '/v1/chat/completions', transport: 'http_sse' }, async (exchange) => {
-    const { key, pool } = await admitKey(ctx, req, exchange.trace);
-    requireV1(pool);
+    const admitted = await admitKey(ctx, req, exchange.trace);
+    requireV1(admitted.pool);
     const translation = toBackendFromChat(parseJsonBody(await readDecodedBody(req, ctx.bodyLimits)));
     const translator = new ChatStreamTranslator({ model: translation.model, includeUsage: translation.includeUsage });
-    return dispatchModelRequest(ctx, exchange, await translatedJob(ctx, exchange, pool, key, translation.payload, chatSink(res, translator, translation.clientStream)));
+    return dispatchModelRequest(ctx, exchange, await translatedJob(ctx, exchange, admitted, translation.payload, chatSink(res, translator, translation.clientStream)));
   });
 }
 
 export function handleV1Responses(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse) {
   return runExchange(ctx, req, res, { path: '/v1/responses', transport: 'http_sse' }, async (exchange) => {
-    const { key, pool } = await admitKey(ctx, req, exchange.trace);
-    requireV1(pool);
+    const admitted = await admitKey(ctx, req, exchange.trace);
+    requireV1(admitted.pool);
     const translation = toBackendFromResponses(parseJsonBody(await readDecodedBody(req, ctx.bodyLimits)));
-    return dispatchModelRequest(ctx, exchange, await translatedJob(ctx, exchange, pool, key, translation.payload, responsesSink(res, translation.clientStream)));
+    return dispatchModelRequest(ctx, exchange, await translatedJob(ctx, exchange, admitted, translation.payload, responsesSink(res, translation.clientStream)));
   });
 }
 
