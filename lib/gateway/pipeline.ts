@@ -15,7 +15,6 @@ import type { Exchange, Outcome } from './trace';
 import { enforceKeyPolicy } from './admission';
 
 const MAX_UPSTREAM_ERROR_BODY = 1024 * 1024;
-const RELEASED_BODY = Buffer.alloc(0);
 const MAX_UPSTREAM_JSON_BODY = 64 * 1024 * 1024;
 
 /** One request to send upstream on whichever account the plan picks. */
@@ -71,8 +70,8 @@ export type ModelRequest = {
 
 /**
  * The upstream job of a model request: its model on the log row, the key's policy checked, its
- * continuity. Built apart from the dispatch, so no frame that waits out the stream holds the
- * request body: the job lets it go once output has started.
+ * continuity. Built apart from the dispatch: a suspended async frame keeps its locals, and one
+ * that waits out a stream must not hold the parsed request (a whole conversation) with it.
  */
 export async function modelJob(ctx: GatewayContext, exchange: Exchange, admitted: { key: AuthenticatedKey; pool: PoolState }, request: ModelRequest): Promise<UpstreamJob> {
   const { key, pool } = admitted;
@@ -295,9 +294,6 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
       clock: ctx.clock,
       clientGone: exchange.clientGone,
       observer: {
-        // Nothing will send this request again: its body (a whole conversation) is let go
-        // rather than held for the length of the stream.
-        onCommit: () => (job.body = RELEASED_BODY),
         onResponseId: (id) => ctx.affinity.set(pool.id, 'response', hashContinuityKey(pool.id, 'response', id), accountId),
         onRateLimitEvent: (data) => ctx.pools.recordEventEvidence(accountId, data, ctx.clock()),
       },

@@ -25,8 +25,6 @@ export function isRetryableFailure(code: string): boolean {
 }
 
 export type StreamObserver = {
-  /** The first output is on its way to the client: from here on, no other account will be tried. */
-  onCommit?: () => void;
   onResponseId?: (id: string) => void;
   /** The raw `data` of a `codex.rate_limits` event. */
   onRateLimitEvent?: (data: string) => void;
@@ -240,7 +238,6 @@ class SseRelay implements BodyReader {
     if (this.writing || this.settled) return;
     if (!this.committed) {
       this.committed = true;
-      this.options.observer.onCommit?.();
       this.options.sink.commit(this.options.status, this.options.headers);
       this.ttfbMs = this.options.clock() - this.options.started;
     }

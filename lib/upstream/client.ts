@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { Readable } from 'node:stream';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
 
@@ -51,8 +50,8 @@ export class UpstreamClient {
           origin: target.origin,
           path: target.path,
           method: options.method,
-          headers: options.body.length > ONE_SHOT_BODY_BYTES ? { ...options.headers, 'content-length': String(options.body.length) } : options.headers,
-          body: options.body.length > ONE_SHOT_BODY_BYTES ? oneShot(options.body) : options.body,
+          headers: options.headers,
+          body: options.body,
           headersTimeout: options.headersTimeout,
           bodyTimeout: options.bodyTimeout,
         },
@@ -76,23 +75,6 @@ export class UpstreamClient {
     await Promise.all([...this.pools.values()].map((pool) => pool.close()));
     this.pools.clear();
   }
-}
-
-/** Above this size a relayed request body is handed to undici in a form it does not keep. */
-const ONE_SHOT_BODY_BYTES = 16 * 1024;
-
-/**
- * A body undici can send once and then forget: it keeps a Buffer body until the response ends,
- * which for a stream can be minutes, and a Codex request carries the whole conversation.
- */
-function oneShot(body: Buffer): Readable {
-  let held: Buffer | null = body;
-  async function* once() {
-    const chunk = held;
-    held = null;
-    if (chunk) yield chunk;
-  }
-  return Readable.from(once(), { objectMode: false });
 }
 
 /**
