@@ -2,7 +2,6 @@
 // loopback, in one run. Figures are printed as a table; the README quotes them.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { bundleServer } from '../scripts/bundle-server.mjs';
 import { Pool } from 'undici';
 import WebSocket from 'ws';
@@ -159,8 +158,10 @@ function rssMb(pid: number): number {
  * line it prints when it listens.
  */
 async function startChild<T>(script: string, env: Record<string, string>): Promise<{ child: ChildProcess } & T> {
-  const child = spawn(process.execPath, [await bundleServer(script, `dist/bench/${path.basename(script, '.ts')}.mjs`)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [await bundleServer(script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(d.toString())));
+  // Anything printed later is dropped, so a full pipe never stalls the child.
+  child.stdout!.resume();
   return { child, ...(JSON.parse(line) as T) };
 }
 

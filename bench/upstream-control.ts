@@ -13,7 +13,7 @@ export type UpstreamReady = {
 
 /** The fake upstream's process, and the knobs the benchmark turns. */
 export async function startUpstreamProcess(accountIds: string[]) {
-  const child: ChildProcess = fork(await bundleServer('bench/upstream-process.ts', 'dist/bench/upstream-process.mjs'), {
+  const child: ChildProcess = fork(await bundleServer('bench/upstream-process.ts'), {
     execArgv: [],
     env: { ...process.env, BENCH_ACCOUNTS: JSON.stringify(accountIds) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

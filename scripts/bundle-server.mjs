@@ -8,8 +8,11 @@ import path from 'node:path';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Bundles `entry` (relative to the project root) into `outfile`; resolves to the output path. */
-export async function bundleServer(entry = 'server.ts', outfile = 'dist/server.mjs') {
+/**
+ * Bundles `entry` (relative to the project root) into `outfile`, by default its own path under
+ * dist/ (server.ts → dist/server.mjs); resolves to the output path.
+ */
+export async function bundleServer(entry = 'server.ts', outfile = path.join('dist', entry.replace(/\.ts$/, '.mjs'))) {
   const target = path.resolve(root, outfile);
   await build({
     absWorkingDir: root,

@@ -72,8 +72,13 @@ export class FileRegistry {
   }
 }
 
-/** File ids a Responses payload references: `file_id` fields and Codex's `sediment://<id>` URIs. */
-export function referencedFileIds(payload: unknown): string[] {
+/**
+ * File ids a Responses payload references: `file_id` fields and Codex's `sediment://<id>` URIs.
+ * `body` is the payload serialised: most requests reference no file, and a byte search of it
+ * spares walking the whole conversation to find that out.
+ */
+export function referencedFileIds(body: Buffer, payload: unknown): string[] {
+  if (!body.includes('file_id') && !body.includes('sediment://')) return [];
   const found = new Set<string>();
   const visit = (value: unknown, depth: number) => {
     if (depth > 12 || value === null) return;

@@ -89,7 +89,7 @@ export async function modelJob(ctx: GatewayContext, exchange: Exchange, admitted
     routeClass: request.compact ? 'compact' : request.stream ? 'stream' : 'http',
     continuity: {
       ...responsesContinuity(ctx, pool, exchange.req.headers, request),
-      filePinAccountId: request.fileIds.length ? await ctx.files.pinFor(pool.id, [...request.fileIds]) : undefined,
+      filePinAccountId: request.fileIds.length ? await ctx.files.pinFor(pool.id, request.fileIds) : undefined,
     },
     singleAccount: request.compact,
     sink: request.sink,

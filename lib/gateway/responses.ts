@@ -28,8 +28,7 @@ type RoutingFields = { model: string; stream: boolean; previousResponseId?: stri
 /**
  * Parses the payload and keeps only what routing needs: a Codex body carries the whole
  * conversation, and a parsed copy held for the length of a stream would cost the heap its size
- * again for every open stream. Most requests reference no file: a byte search spares walking the
- * conversation to find that out.
+ * again for every open stream.
  */
 export function routingFields(raw: Buffer): RoutingFields {
   const payload = parsePayload(raw);
@@ -39,7 +38,7 @@ export function routingFields(raw: Buffer): RoutingFields {
     stream: payload.stream === true,
     previousResponseId: text('previous_response_id'),
     promptCacheKey: text('prompt_cache_key'),
-    fileIds: raw.includes('file_id') || raw.includes('sediment://') ? referencedFileIds(payload) : [],
+    fileIds: referencedFileIds(raw, payload),
   };
 }
 

@@ -144,12 +144,13 @@ function pickRateHeaders(headers: Record<string, string>): Record<string, string
 
 /** The upstream job of a translated request; the translated payload is not kept past it. */
 function translatedJob(ctx: GatewayContext, exchange: Exchange, admitted: { key: AuthenticatedKey; pool: PoolState }, payload: BackendRequest, sink: StreamSink): Promise<UpstreamJob> {
+  const body = Buffer.from(JSON.stringify(payload));
   return modelJob(ctx, exchange, admitted, {
-    body: Buffer.from(JSON.stringify(payload)),
+    body,
     model: payload.model,
     stream: true,
     promptCacheKey: payload.prompt_cache_key,
-    fileIds: referencedFileIds(payload),
+    fileIds: referencedFileIds(body, payload),
     sink,
   });
 }

@@ -13,7 +13,6 @@ describe('listen', () => {
       const [, , sendQ] = execFileSync('ss', ['-ltnH', `sport = :${port}`], { encoding: 'utf8' }).trim().split(/\s+/);
       const cap = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
       expect(Number(sendQ)).toBe(Math.min(4096, cap));
-      expect(cap > 511 ? Number(sendQ) > 511 : true).toBe(true);
     } finally {
       server.close();
     }

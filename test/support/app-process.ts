@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { bundleServer } from '../../scripts/bundle-server.mjs';
 
 /** A free loopback port, picked by the OS. */
@@ -19,9 +21,31 @@ export type AppProcess = { url: string; port: number; env: Record<string, string
 
 let bundled: Promise<string> | undefined;
 
-/** The server compiled as `npm start` compiles it; once per test process, to a file of its own. */
+const BUNDLES = 'dist/test';
+
+/**
+ * The server compiled as `npm start` compiles it; once per test process, to a file of its own
+ * (test processes run side by side). Bundles of test processes that are gone are removed first:
+ * the test runner kills its workers, so they cannot clean up after themselves.
+ */
 function serverBundle(): Promise<string> {
-  return (bundled ??= bundleServer('server.ts', `dist/test/server-${process.pid}.mjs`));
+  bundled ??= (async () => {
+    for (const name of existsSync(BUNDLES) ? readdirSync(BUNDLES) : []) {
+      const pid = Number(/^server-(\d+)\.mjs/.exec(name)?.[1]);
+      if (pid && !isRunning(pid)) rmSync(path.join(BUNDLES, name), { force: true });
+    }
+    return bundleServer('server.ts', `${BUNDLES}/server-${process.pid}.mjs`);
+  })();
+  return bundled;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === 'EPERM';
+  }
 }
 
 /** Runs the real production server (server.ts, compiled) as a child process, as `npm start` does. */
