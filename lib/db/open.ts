@@ -44,13 +44,16 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       await migrator.end();
     }
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+    // Advisory locks are held on connections of their own: a holder's work queries the main pool,
+    // and holders that took its connections would wait on each other forever.
+    const lockPool = new pg.Pool({ connectionString: options.databaseUrl, max: 4 });
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
     return {
       kind: 'postgres',
       prisma,
       sql: async (text, params) => (await pool.query(text, params)).rows,
       withAdvisoryLock: async (name, fn) => {
-        const client = await pool.connect();
+        const client = await lockPool.connect();
         try {
           await client.query('SELECT pg_advisory_lock(hashtext($1))', [name]);
           try {
@@ -65,7 +68,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       ping: async () => pingWithin(pool.query('SELECT 1')),
       close: async () => {
         await prisma.$disconnect();
-        await pool.end();
+        await Promise.all([pool.end(), lockPool.end()]);
       },
     };
   }

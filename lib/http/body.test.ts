@@ -1,16 +1,21 @@
 import { createServer, type IncomingMessage } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { readBody } from './body';
 
-/** A server whose handler waits for `ready(req)` before reading the body. */
-async function serverReading(ready: (req: IncomingMessage) => Promise<void>) {
-  const outcome = new Promise<string>((resolve) => {
+const HEAD = 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n';
+
+/**
+ * A server whose handler waits for `ready(req)` before reading the body (limit 1,000 bytes), and a
+ * raw client that sends what `send` writes. Resolves with what the handler got.
+ */
+async function serverReading(ready: (req: IncomingMessage) => Promise<void>, send: (socket: Socket) => void) {
+  return new Promise<string>((resolve) => {
     const server = createServer((req, res) => {
       void ready(req)
         .then(() => readBody(req, 1000))
         .then(
-          (body) => resolve(`read ${body.length}`),
+          (body) => resolve(`read ${body.toString()}`),
           (error: Error) => resolve(`refused: ${error.message}`),
         )
         .finally(() => {
@@ -19,26 +24,52 @@ async function serverReading(ready: (req: IncomingMessage) => Promise<void>) {
         });
     });
     server.listen(0, '127.0.0.1', () => {
-      const socket = connect((server.address() as AddressInfo).port, '127.0.0.1', () => {
-        socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc');
-        setTimeout(() => socket.destroy(), 50);
-      });
+      const socket = connect((server.address() as AddressInfo).port, '127.0.0.1', () => send(socket));
+      socket.on('error', () => undefined);
     });
   });
-  return outcome;
 }
+
+/** Sends part of a 10-byte body, then leaves. */
+const leaveEarly = (socket: Socket) => {
+  socket.write(`${HEAD}abc`);
+  setTimeout(() => socket.destroy(), 50);
+};
+
+const until = async (done: () => boolean) => {
+  while (!done()) await new Promise((resolve) => setTimeout(resolve, 5));
+};
 
 describe('readBody', () => {
   it('settles when the client left before the body was read', async () => {
     // The handler only reads after the connection is gone, as when admission took a while.
-    const result = await serverReading(async (req) => {
-      // No listener meanwhile: a destroyed request emits nothing later.
-      while (!req.destroyed) await new Promise((resolve) => setTimeout(resolve, 10));
-    });
+    // No listener meanwhile: a destroyed request emits nothing later.
+    const result = await serverReading((req) => until(() => req.destroyed), leaveEarly);
     expect(result).toBe('refused: the client closed the request');
   });
 
   it('settles when the client leaves while the body is being read', async () => {
-    expect(await serverReading(async () => undefined)).toMatch(/^refused: /);
+    expect(await serverReading(async () => undefined, leaveEarly)).toMatch(/^refused: /);
+  });
+
+  it('reads a body that is already buffered whole', async () => {
+    const result = await serverReading((req) => until(() => req.complete), (socket) => socket.write(`${HEAD}0123456789`));
+    expect(result).toBe('read 0123456789');
+  });
+
+  it('reads a body that arrives in parts after the headers', async () => {
+    const result = await serverReading(async () => undefined, (socket) => {
+      socket.write(`${HEAD}01234`);
+      setTimeout(() => socket.write('56789'), 30);
+    });
+    expect(result).toBe('read 0123456789');
+  });
+
+  it('refuses a buffered chunked body over the limit', async () => {
+    const chunk = 'x'.repeat(600);
+    const result = await serverReading((req) => until(() => req.complete), (socket) =>
+      socket.write(`POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n258\r\n${chunk}\r\n258\r\n${chunk}\r\n0\r\n\r\n`),
+    );
+    expect(result).toBe('refused: request body exceeds 1000 bytes');
   });
 });

@@ -136,6 +136,22 @@ describe('tokens', () => {
     expect(row.lastRefreshAt).not.toBeNull();
   });
 
+  it('refreshes more accounts at once than the database pool has connections (postgres)', async () => {
+    // Each refresh holds a cross-process lock while it reads and writes its account: the lock must
+    // not take the connections those reads and writes need.
+    const accounts = Array.from({ length: 12 }, (_, i) => `acct-${i}`);
+    h = await startHarness({ accounts, database: 'postgres' });
+    const { credentials } = h.gateway.context;
+    const ids = accounts.map((account) => h.accountIds[account]!);
+    await h.gateway.context.pools.get(h.poolId);
+    for (const account of accounts) h.upstream.account(account).setRefreshDelayMs(200);
+    const before = h.upstream.tokenEndpointCalls();
+    const stale = await Promise.all(ids.map((id) => credentials.accessToken(id)));
+    const fresh = await Promise.all(ids.map((id, i) => credentials.accessToken(id, stale[i])));
+    expect(h.upstream.tokenEndpointCalls() - before).toBe(12);
+    fresh.forEach((token, i) => expect(token).not.toBe(stale[i]));
+  }, 20_000);
+
   it('refreshes ahead of expiry without waiting for a 401', async () => {
     h = await startHarness({ accounts: ['acct-a'], accessTokenTtlSeconds: 120 });
     await warmAccounts(h);
