@@ -1,5 +1,5 @@
 import { AppError } from '../errors';
-import { planRoute, type RouteClass } from '../routing';
+import { NEEDS_OPERATOR_OR_OTHER_REQUEST, planRoute, type RouteClass } from '../routing';
 import type { GatewayContext } from './context';
 import type { PoolState } from './pool-state';
 
@@ -30,6 +30,8 @@ export type PlanRequest = {
 export class AccountPlan {
   readonly order: string[];
   private readonly needsProbe: ReadonlySet<string>;
+  /** Accounts this request could use once time passes; paused, unsupported or pinned-away ones are not. */
+  private readonly waitable: readonly string[];
   /** Accounts tried, and those found out of quota (by the probe or by a 429 usage limit). */
   private considered = 0;
   private usageLimited = 0;
@@ -70,6 +72,8 @@ export class AccountPlan {
     }
     this.order = routePlan.plan;
     this.needsProbe = new Set(routePlan.needsProbe);
+    const ruledOut = new Set(routePlan.excluded.filter((e) => e.reasons.some((r) => NEEDS_OPERATOR_OR_OTHER_REQUEST.has(r))).map((e) => e.accountId));
+    this.waitable = pool.snapshots.filter((s) => !ruledOut.has(s.id)).map((s) => s.id);
   }
 
   /**
@@ -92,10 +96,15 @@ export class AccountPlan {
 
   /**
    * A try that failed over: the failure counts against the account's health, and a usage limit
-   * (a 429 that says so) toward the single earliest-reset answer.
+   * (a 429 that says so) toward the single earliest-reset answer. A usage limit with a known reset
+   * has already cooled the account until then; it is a quota state, not a fault, so it opens no
+   * circuit (an open circuit would turn the Pool's "wait until" 429 into a 503).
    */
   failedOver(accountId: string, usageLimited: boolean) {
-    this.ctx.health.recordFailure({ accountId, model: this.request.model, routeClass: this.request.routeClass }, 'account', this.ctx.clock());
+    const { ctx } = this;
+    const now = ctx.clock();
+    const cooled = usageLimited && ctx.health.cooldownEnd(accountId, now) !== null;
+    ctx.health.recordFailure({ accountId, model: this.request.model, routeClass: this.request.routeClass }, cooled ? 'platform' : 'account', now);
     if (usageLimited) this.usageLimited += 1;
   }
 
@@ -110,11 +119,16 @@ export class AccountPlan {
     return after ? usageLimitError(after.seconds, after.retryAt, { quota_exhausted: this.usageLimited }) : null;
   }
 
-  /** When the first of the Pool's blocked accounts frees up, from cooldowns and exhausted windows. */
+  /**
+   * When the first account this request could use frees up, from cooldowns and exhausted windows.
+   * Accounts that waiting does not bring back (paused, without the model, pinned away) do not count.
+   */
   retryAfter(): { retryAt: number; seconds: number } | null {
     const now = this.ctx.clock();
     let earliest: number | null = null;
-    for (const snapshot of this.request.pool.snapshots) {
+    for (const accountId of this.waitable) {
+      const snapshot = this.ctx.pools.account(accountId)?.snapshot;
+      if (!snapshot) continue;
       let freeAt = this.ctx.health.cooldownEnd(snapshot.id, now) ?? now;
       for (const window of snapshot.windows) {
         if (window.usedPercent >= 100 && window.resetsAt !== null && window.resetsAt > now) freeAt = Math.max(freeAt, window.resetsAt);

@@ -262,8 +262,7 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
       const limit = parseUsageLimitBody(parseJsonOrNull(body), now);
       if (limit) {
         usageLimited = true;
-        const resetAt = limit.resetsAt ?? latestExhaustedReset(ctx, accountId);
-        if (resetAt !== null) ctx.health.coolUntil(accountId, resetAt);
+        coolUntilReset(ctx, accountId, limit.resetsAt);
       }
     }
     const code = status === 429 ? (usageLimited ? 'usage_limit_reached' : 'upstream_rate_limited') : status === 401 ? 'upstream_unauthorized' : 'upstream_5xx';
@@ -300,7 +299,10 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
     });
     if (result.kind === 'retryable') {
       response.body.destroy();
-      return { kind: 'failover', failure: { accountId, status: 502, code: result.code, usageLimited: result.code === 'usage_limit_reached' } };
+      const usageLimited = result.code === 'usage_limit_reached';
+      // The stream's own codex.rate_limits event has already told when the exhausted window resets.
+      if (usageLimited) coolUntilReset(ctx, accountId, null);
+      return { kind: 'failover', failure: { accountId, status: 502, code: result.code, usageLimited } };
     }
     if (result.kind === 'client_closed') return { kind: 'client_closed' };
     trace.ttfbMs = result.ttfbMs;
@@ -324,10 +326,15 @@ function breakFault(result: { code: string; failedResponse: boolean }): FaultCla
   return isRetryableFailure(result.code) ? 'account' : 'client';
 }
 
-function latestExhaustedReset(ctx: GatewayContext, accountId: string): number | null {
+/**
+ * After a usage limit: the account sits out until its reset, as the answer gave it or else as the
+ * latest reset among its exhausted windows.
+ */
+function coolUntilReset(ctx: GatewayContext, accountId: string, resetAt: number | null) {
   const windows = ctx.pools.account(accountId)?.snapshot.windows ?? [];
   const resets = windows.filter((w) => w.usedPercent >= 100 && w.resetsAt !== null).map((w) => w.resetsAt!);
-  return resets.length ? Math.max(...resets) : null;
+  const until = resetAt ?? (resets.length ? Math.max(...resets) : null);
+  if (until !== null) ctx.health.coolUntil(accountId, until);
 }
 
 async function readLimited(body: UpstreamBody, limit: number): Promise<Buffer> {

@@ -264,6 +264,9 @@ class ClientSession {
     });
     for (const accountId of accounts.order) {
       if (turn.tried.has(accountId)) continue;
+      // Each failover plans afresh (the failed accounts drop to the back): the turn as a whole
+      // still tries no more accounts than the Pool's ring size.
+      if (turn.tried.size >= Math.max(1, pool.policy.ringSize)) break;
       turn.tried.add(accountId);
       if (!(await accounts.admit(accountId))) continue;
       const started = this.ctx.clock();
@@ -272,9 +275,9 @@ class ClientSession {
         this.attach(result.socket, accountId);
         return;
       }
+      if (result.resetAt !== null) this.ctx.health.coolUntil(accountId, result.resetAt);
       accounts.failedOver(accountId, result.usageLimited);
       turn.trace.attempt(accountId, result.status, started, 'account', result.code, true);
-      if (result.resetAt !== null) this.ctx.health.coolUntil(accountId, result.resetAt);
     }
     throw accounts.exhaustedError(false) ?? new AppError('no_eligible_backend', 'no upstream account in this Pool can serve this websocket', 503);
   }

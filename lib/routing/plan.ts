@@ -29,7 +29,7 @@ export interface RoutePlan {
 }
 
 /** Reasons that no amount of waiting removes; such accounts do not decide the empty-plan outcome. */
-const NEEDS_OPERATOR_OR_OTHER_REQUEST: ReadonlySet<ReasonCode> = new Set<ReasonCode>([
+export const NEEDS_OPERATOR_OR_OTHER_REQUEST: ReadonlySet<ReasonCode> = new Set<ReasonCode>([
   'account_paused',
   'account_disabled',
   'account_reauth_required',

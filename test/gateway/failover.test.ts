@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { completedText, servedBy, startHarness, streamTurn, warmAccounts, type Harness } from '../support/gateway-harness';
+import { AccountPlan } from '../../lib/gateway/account-plan';
 
 let h: Harness;
 afterEach(async () => {
@@ -76,6 +77,43 @@ describe('failover', () => {
     expect(second.status).toBe(429);
     expect(Number(second.headers.get('retry-after'))).toBe(900);
     expect(h.turns()).toBe(3);
+  });
+
+  it('keeps answering 429 with Retry-After after several usage limits at once: a usage limit opens no circuit', async () => {
+    h = await startHarness({ accounts: ['acct-a'] });
+    await warmAccounts(h);
+    const ctx = h.gateway.context;
+    const accountId = h.accountIds['acct-a']!;
+    const pool = (await ctx.pools.get(h.poolId))!;
+    // Two requests already sent to A when its first 429 comes back, as under load.
+    const inFlight = [0, 1].map(() => new AccountPlan(ctx, { pool, model: 'gpt-5.5', routeClass: 'stream', continuity: {} }));
+    for (const plan of inFlight) expect(await plan.admit(accountId)).toBe(true);
+    const resetAt = Math.floor(h.clock.now / 1000) + 7200;
+    h.upstream.account('acct-a').exhaustUntil(resetAt);
+
+    expect((await streamTurn(h)).status).toBe(429);
+    for (const plan of inFlight) plan.failedOver(accountId, true);
+
+    const later = await streamTurn(h);
+    expect(later.status).toBe(429);
+    expect(Number(later.headers.get('retry-after'))).toBe(7200);
+    expect(JSON.parse(later.text).error.type).toBe('usage_limit_reached');
+  });
+
+  it('takes Retry-After only from accounts that waiting brings back', async () => {
+    h = await startHarness({ accounts: ['acct-a', 'acct-b'] });
+    await warmAccounts(h);
+    const ctx = h.gateway.context;
+    const base = Math.floor(h.clock.now / 1000);
+    // B's quota frees up in five minutes, but B is paused: that is no reason to come back then.
+    h.upstream.account('acct-b').exhaustUntil(base + 300);
+    await ctx.probe.probe(h.accountIds['acct-b']!);
+    await ctx.pools.setStatus(h.accountIds['acct-b']!, 'paused');
+    h.upstream.account('acct-a').exhaustUntil(base + 10_800);
+
+    const result = await streamTurn(h);
+    expect(result.status).toBe(429);
+    expect(Number(result.headers.get('retry-after'))).toBe(10_800);
   });
 
   it('retries a 5xx on the next account, and that account is demoted', async () => {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startHarness, warmAccounts, type Harness } from '../support/gateway-harness';
 import { publishChange } from '../../lib/events';
+import { updatePool } from '../../lib/pools';
 
 let h: Harness;
 afterEach(async () => {
@@ -115,6 +116,20 @@ describe('Responses websocket', () => {
     const client = await connect(h);
     const [error] = await client.turn('hi');
     expect(error).toMatchObject({ type: 'error', status: 429, error: { code: 'usage_limit_reached', resets_at: base + 600, resets_in_seconds: 600 } });
+  });
+
+  it('tries no more accounts in one turn than the Pool ring size, however many fail', async () => {
+    const accounts = ['acct-a', 'acct-b', 'acct-c', 'acct-d'];
+    h = await startHarness({ accounts });
+    await updatePool(h.db, h.poolId, { ringSize: 2 });
+    await h.gateway.context.pools.reload(h.poolId);
+    await warmAccounts(h);
+    for (const account of accounts) h.upstream.account(account).failNext(1, { wsErrorFrame: { status: 500, error: { type: 'server_error', code: 'server_error' } } });
+    const client = await connect(h);
+    const frames = await client.turn('hi');
+    expect(frames.at(-1)).toMatchObject({ type: 'error' });
+    const tried = h.upstream.requests.filter((r) => r.transport === 'websocket' && r.kind === 'ws-message');
+    expect(tried.length).toBe(2);
   });
 
   it('gives the client a clean error event and a failed row when the upstream socket dies mid-turn', async () => {
