@@ -102,8 +102,13 @@ describe('catalog and helper routes', () => {
     expect(catalog.models.map((m) => m.slug)).toEqual(['gpt-5.5', 'gpt-fake-1']);
     const etag = response.headers.get('etag')!;
     expect(etag).toMatch(/^W\/"/);
-    const again = await fetch(`${h.url}/backend-api/codex/v1/models`, { headers: { authorization: `Bearer ${h.key}`, 'if-none-match': etag } });
-    expect(again.status).toBe(304);
+    for (const ifNoneMatch of [etag, etag.slice(2), `W/"other", ${etag}`, '*']) {
+      const again = await fetch(`${h.url}/backend-api/codex/v1/models`, { headers: { authorization: `Bearer ${h.key}`, 'if-none-match': ifNoneMatch } });
+      expect(again.status, ifNoneMatch).toBe(304);
+      expect(again.headers.get('etag')).toBe(etag);
+    }
+    const changed = await fetch(`${h.url}/backend-api/codex/models`, { headers: { authorization: `Bearer ${h.key}`, 'if-none-match': 'W/"other"' } });
+    expect(changed.status).toBe(200);
     expect((await streamTurn(h)).headers.get('x-models-etag')).toBe(etag);
   });
 
@@ -117,6 +122,25 @@ describe('catalog and helper routes', () => {
       expect(usage.rate_limit.primary_window.limit_window_seconds).toBe(18000);
       expect(usage.rate_limit.primary_window.used_percent).toBeGreaterThan(0);
     }
+  });
+
+  it('reports usage as the Codex CLI decodes it: whole numbers, never null, even with a fractional mean or no known reset', async () => {
+    const accountId = h.accountIds['acct-a']!;
+    h.gateway.context.pools.recordHeaderEvidence(
+      accountId,
+      { 'x-codex-primary-used-percent': '12.5', 'x-codex-primary-window-minutes': '300', 'x-codex-secondary-used-percent': '40.25', 'x-codex-secondary-window-minutes': '10080' },
+      h.clock.now,
+      'response_headers',
+    );
+    const usage = (await (await fetch(`${h.url}/backend-api/wham/usage`, { headers: { authorization: `Bearer ${h.key}` } })).json()) as {
+      rate_limit: Record<'primary_window' | 'secondary_window', Record<string, unknown>>;
+    };
+    for (const window of [usage.rate_limit.primary_window, usage.rate_limit.secondary_window]) {
+      // codex-backend-openapi-models: RateLimitWindowSnapshot's four fields are all plain i32.
+      for (const field of ['used_percent', 'limit_window_seconds', 'reset_after_seconds', 'reset_at']) expect(Number.isInteger(window[field]), field).toBe(true);
+    }
+    expect(usage.rate_limit.primary_window).toMatchObject({ used_percent: 13, limit_window_seconds: 18_000, reset_after_seconds: 18_000 });
+    expect(usage.rate_limit.secondary_window.used_percent).toBe(40);
   });
 
   it('answers unserved Codex helper routes with a plain 404 and no upstream call', async () => {
