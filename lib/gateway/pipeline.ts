@@ -117,7 +117,11 @@ type Failure = {
   accountId: string;
   status: number;
   code: string;
-  passthrough?: { status: number; headers: Record<string, string>; body: Buffer };
+  /**
+   * What the client gets when no account serves: the upstream's error answer, or the events of a
+   * stream that failed before its output (`streamFailure`, then the answer is SSE).
+   */
+  passthrough?: { status: number; headers: Record<string, string>; body: Buffer; streamFailure?: boolean };
   usageLimited: boolean;
 };
 
@@ -172,7 +176,9 @@ export async function dispatch(ctx: GatewayContext, exchange: Exchange, job: Ups
     // "your Pool key is wrong".
     if (status === 401) throw new AppError('upstream_unauthorized', 'the upstream account was refused; it will be re-authenticated', 502);
     // Translated (/v1) requests always get OpenAI-shaped errors, never the backend's own body.
-    if (job.sink && !job.respond) throw upstreamError(status, body, finalHeaders);
+    if (job.sink && !job.respond) {
+      throw lastFailure.passthrough.streamFailure ? streamFailureError(lastFailure.code, finalHeaders) : upstreamError(status, body, finalHeaders);
+    }
     if (job.respond) job.respond({ status, headers: finalHeaders, body, accountId: lastFailure.accountId });
     else {
       exchange.res.writeHead(status, { ...finalHeaders, 'content-length': body.length });
@@ -188,6 +194,15 @@ export async function dispatchModelRequest(ctx: GatewayContext, exchange: Exchan
   const outcome = await dispatch(ctx, exchange, job);
   if (outcome.status < 400) await ctx.limits.recordTokens(job.key, exchange.trace.usage.inputTokens + exchange.trace.usage.outputTokens, ctx.clock());
   return outcome;
+}
+
+/** Codes of a failed response that mean "out of quota or rate-limited": 429, not a server fault. */
+const LIMIT_FAILURES = new Set(['usage_limit_reached', 'usage_not_included', 'insufficient_quota', 'rate_limit_exceeded', 'slow_down']);
+
+/** A response that failed before any output on every account, as an error for a /v1 client. */
+function streamFailureError(code: string, headers: Record<string, string>): AppError {
+  const retryAfter: Record<string, string> = headers['retry-after'] ? { 'retry-after': headers['retry-after'] } : {};
+  return new AppError(code, `the upstream response failed: ${code}`, LIMIT_FAILURES.has(code) ? 429 : 503, null, retryAfter);
 }
 
 /** An upstream error answer as an AppError, keeping its code and message when it has them. */
@@ -302,7 +317,8 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
       const usageLimited = result.code === 'usage_limit_reached';
       // The stream's own codex.rate_limits event has already told when the exhausted window resets.
       if (usageLimited) coolUntilReset(ctx, accountId, null);
-      return { kind: 'failover', failure: { accountId, status: 502, code: result.code, usageLimited } };
+      const passthrough = result.received ? { status, headers: { ...headers, 'cache-control': 'no-cache' }, body: result.received, streamFailure: true } : undefined;
+      return { kind: 'failover', failure: { accountId, status: 502, code: result.code, usageLimited, passthrough } };
     }
     if (result.kind === 'client_closed') return { kind: 'client_closed' };
     trace.ttfbMs = result.ttfbMs;

@@ -142,8 +142,11 @@ describe('relaySse', () => {
     const body = new ScriptedBody();
     const { sink, writes } = recordingSink();
     const result = relay(body, sink);
-    body.reader!.onData(Buffer.concat([CREATED, frame('response.failed', { response: { error: { code: 'server_error' } } })]));
-    expect(await result).toEqual({ kind: 'retryable', code: 'server_error' });
+    const failed = frame('response.failed', { response: { error: { code: 'server_error' } } });
+    body.reader!.onData(CREATED);
+    body.reader!.onData(failed);
+    // What was received is kept, for the client if no other account serves the request.
+    expect(await result).toEqual({ kind: 'retryable', code: 'server_error', received: Buffer.concat([CREATED, failed]) });
     expect(body.calls).toEqual(['destroy']);
     expect(writes).toEqual([]);
   });

@@ -82,8 +82,11 @@ export function passthroughSink(res: ServerResponse, keepaliveMs: number): Strea
 
 export type RelayResult =
   | { kind: 'completed'; usage: TokenUsage | null; ttfbMs: number | null }
-  /** Upstream failed before any output; nothing reached the client, so another account may try. */
-  | { kind: 'retryable'; code: string }
+  /**
+   * Upstream failed before any output; nothing reached the client, so another account may try.
+   * `received` holds the bytes up to the failure, for the client when no other account serves.
+   */
+  | { kind: 'retryable'; code: string; received?: Buffer }
   /** The stream broke or failed after output reached the client; the client has what it got. */
   | { kind: 'broken'; code: string; usage: TokenUsage | null; ttfbMs: number | null; failedResponse: boolean }
   | { kind: 'client_closed'; ttfbMs: number | null };
@@ -169,7 +172,10 @@ class SseRelay implements BodyReader {
     const events = this.parser.push(chunk);
     for (const event of events) {
       const verdict = this.inspect(event);
-      if (verdict === 'retryable_failure' && !this.committed) return this.abandon({ kind: 'retryable', code: this.failure!.code });
+      if (verdict === 'retryable_failure' && !this.committed) {
+        const received = Buffer.concat([...this.held.map((h) => h.chunk), chunk]);
+        return this.abandon({ kind: 'retryable', code: this.failure!.code, received });
+      }
       if (verdict === 'output') sawOutput = true;
     }
     this.held.push({ chunk, events });

@@ -63,6 +63,22 @@ describe('streams', () => {
     expect(truncatedEarly.events.at(-1)?.type).toBe('response.completed');
   });
 
+  it('gives the client the failed response when no account serves it, not a 502 of its own', async () => {
+    h = await startHarness({ accounts: ['acct-a'] });
+    await warmAccounts(h);
+    h.upstream.account('acct-a').failNext(1, { responseFailed: 'usage_not_included' });
+    const result = await streamTurn(h);
+    // The Codex CLI reads the failure code to tell the user why (and not to retry).
+    expect(result.status).toBe(200);
+    expect(result.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const failed = result.events.find((e) => e.type === 'response.failed') as { response: { error: { code: string } } } | undefined;
+    expect(failed?.response.error.code).toBe('usage_not_included');
+    expect(result.events.some((e) => e.type === 'response.completed')).toBe(false);
+    await h.gateway.context.requestLog.flush();
+    const row = await h.db.prisma.requestLog.findFirst({ where: { errorCode: 'usage_not_included' } });
+    expect(row).toMatchObject({ status: 200, errorClass: 'account', attemptCount: 1 });
+  });
+
   it('does not retry once output has reached the client', async () => {
     h = await startHarness({ accounts: ['acct-a', 'acct-b'] });
     await warmAccounts(h);

@@ -125,6 +125,14 @@ describe('/v1 edges', () => {
     for (const id of ['acct-a', 'acct-b']) h.upstream.account(id).clearFaults();
   });
 
+  it('answers an OpenAI-shaped 429 when the response fails for quota on every account', async () => {
+    for (const id of ['acct-a', 'acct-b']) h.upstream.account(id).failNext(1, { responseFailed: 'insufficient_quota' });
+    const error = await client.responses.create({ model: 'gpt-5.5', input: 'say hi' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect(error).toMatchObject({ status: 429, code: 'insufficient_quota' });
+    for (const id of ['acct-a', 'acct-b']) h.upstream.account(id).clearFaults();
+  });
+
   it('answers 403 v1_compatibility_disabled when the Pool turns /v1 off', async () => {
     await h.db.prisma.pool.update({ where: { id: h.poolId }, data: { v1CompatibilityEnabled: false } });
     publishChange({ kind: 'pool', poolId: h.poolId });
