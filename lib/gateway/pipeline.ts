@@ -214,12 +214,15 @@ function upstreamError(status: number, body: Buffer, headers: Record<string, str
   return new AppError(code, message, status, null, retryAfter);
 }
 
-/** Upstream response headers the client sees (rate-limit families, turn state, request ids). */
+/** Upstream headers passed on by name, beside the `x-codex-*` family. */
+const PASSED_RESPONSE_HEADERS = new Set(['openai-model', 'x-request-id', 'x-openai-request-id', 'x-reasoning-included', 'retry-after']);
+
+/** Upstream response headers the client sees (rate-limit families, turn state, request ids, Retry-After). */
 function clientResponseHeaders(upstream: UpstreamResponse['headers'], pool: PoolState): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(upstream)) {
     if (value === undefined) continue;
-    if (name.startsWith('x-codex-') || name === 'openai-model' || name === 'x-request-id' || name === 'x-reasoning-included') {
+    if (name.startsWith('x-codex-') || PASSED_RESPONSE_HEADERS.has(name)) {
       headers[name] = Array.isArray(value) ? value.join(', ') : value;
     }
   }

@@ -161,6 +161,15 @@ describe('failover', () => {
     expect(h.turns()).toBe(0);
   });
 
+  it('passes the upstream Retry-After of a rate limit on', async () => {
+    h = await startHarness({ accounts: ['acct-a'] });
+    await warmAccounts(h);
+    h.upstream.account('acct-a').failNext(1, { rateLimited: { retryAfterSeconds: 7 } });
+    const result = await streamTurn(h);
+    expect(result.status).toBe(429);
+    expect(result.headers.get('retry-after')).toBe('7');
+  });
+
   it('turns a 401 that survives a token refresh into a 502, not an error about the client key', async () => {
     h = await startHarness({ accounts: ['acct-a'] });
     await warmAccounts(h);
