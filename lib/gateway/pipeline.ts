@@ -330,7 +330,15 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
     return { kind: 'served', status, fault: null, code: null };
   }
 
-  const body = await readLimited(response.body, MAX_UPSTREAM_JSON_BODY);
+  let body: Buffer;
+  try {
+    body = await readLimited(response.body, MAX_UPSTREAM_JSON_BODY);
+  } catch (error) {
+    // Nothing reached the client yet: a body cut short is the account's failure, like a reset.
+    if (exchange.clientGone()) return { kind: 'client_closed' };
+    const code = error instanceof AppError ? error.code : 'upstream_body_incomplete';
+    return { kind: 'failover', failure: { accountId, status: 502, code, usageLimited: false } };
+  }
   trace.ttfbMs = ctx.clock() - trace.started;
   const json = parseJsonOrNull(body);
   trace.usage = usageFromResponse(json) ?? NO_USAGE;

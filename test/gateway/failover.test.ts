@@ -161,6 +161,34 @@ describe('failover', () => {
     expect(h.turns()).toBe(0);
   });
 
+  it('fails a JSON answer cut short over to the next account, and answers 502 when none is left', async () => {
+    h = await startHarness({ accounts: ['acct-a', 'acct-b'] });
+    await warmAccounts(h);
+    const post = (session = 'json-1') =>
+      fetch(`${h.url}/backend-api/codex/responses`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json', 'x-codex-session-id': session },
+        body: JSON.stringify({ model: 'gpt-5.5', stream: false, input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'say hi' }] }] }),
+      });
+    h.upstream.account('acct-a').failNext(1, { truncateAfterEvents: 1 });
+    h.upstream.account('acct-b').failNext(1, { truncateAfterEvents: 1 });
+    const none = await post();
+    expect(none.status).toBe(502);
+    expect(((await none.json()) as { error: { code: string } }).error.code).toBe('upstream_request_failed');
+    expect(h.turns()).toBe(2);
+
+    // Only A cuts its answer now (the demotions have passed): every request is served, whichever
+    // account it tries first.
+    h.clock.advance(61_000);
+    h.upstream.account('acct-a').failNext(1, { truncateAfterEvents: 1 });
+    for (let i = 0; i < 20 && h.upstream.account('acct-a').pendingFaults() > 0; i++) {
+      const served = await post(`json-${i}`);
+      expect(served.status).toBe(200);
+      expect(((await served.json()) as { status: string }).status).toBe('completed');
+    }
+    expect(h.upstream.account('acct-a').pendingFaults()).toBe(0);
+  });
+
   it('passes the upstream Retry-After of a rate limit on', async () => {
     h = await startHarness({ accounts: ['acct-a'] });
     await warmAccounts(h);

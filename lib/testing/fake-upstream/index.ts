@@ -20,7 +20,8 @@
  *     {rateLimited: {retryAfterSeconds}}          429 rate_limit_exceeded + retry-after
  *     {responseFailed: code}                      created/in_progress then response.failed
  *     {slowFirstByteMs} / {hangAfterEvents: n}    both transports
- *     {truncateAfterEvents: n} / {resetAfterEvents: n}                 HTTP only (clean end / TCP reset)
+ *     {truncateAfterEvents: n} / {resetAfterEvents: n}                 HTTP only (clean end / TCP reset;
+ *                                                 a JSON answer is cut halfway / reset before its head)
  *     {wsUpgradeStatus: 401|426|429|500}                                 websocket upgrade only
  *     {wsDropAfterEvents: n} / {wsCloseAfterEvents: n, closeCode?} / {wsErrorFrame: {status, error?}}   websocket frames only
  *   pendingFaults() / clearFaults()

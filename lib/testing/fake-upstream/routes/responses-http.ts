@@ -71,6 +71,13 @@ async function streamSse(ctx: UpstreamContext, res: ServerResponse, outcome: Str
 function answerJson(res: ServerResponse, outcome: StreamOutcome): void {
   const { ending } = outcome.shape;
   if (ending.kind === 'hang') return;
+  if (ending.kind === 'truncate') {
+    // The head promises the whole answer; the connection dies halfway through it.
+    const payload = Buffer.from(JSON.stringify(outcome.finalResponse));
+    res.writeHead(200, { ...outcome.headers, 'content-type': 'application/json', 'content-length': String(payload.length) });
+    res.write(payload.subarray(0, payload.length >> 1), () => res.socket?.destroy());
+    return;
+  }
   if (ending.kind !== 'complete') {
     res.socket?.resetAndDestroy();
     return;
