@@ -95,6 +95,42 @@ describe('relaySse', () => {
     expect(reads.at(-1)).toMatch(/^[0-9a-f]+\r\nevent: response\.completed\n.*\r\n0\r\n\r\n$/s);
   });
 
+  it('sends keepalives only between events, never inside one the upstream paused in', async () => {
+    const body = new ScriptedBody();
+    let relayed: Promise<unknown> = Promise.resolve();
+    const delta = DELTA.toString();
+    server = createServer((_req, res) => {
+      relayed = relay(body, passthroughSink(res, 10));
+      body.reader!.onData(Buffer.concat([CREATED, DELTA, Buffer.from(delta.slice(0, 30))]));
+      setTimeout(() => body.reader!.onData(Buffer.from(delta.slice(30))), 60);
+      setTimeout(() => {
+        body.reader!.onData(COMPLETED);
+        body.reader!.onEnd();
+      }, 120);
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const received = await new Promise<string>((resolve) => {
+      let text = '';
+      const socket = connect((server!.address() as AddressInfo).port, '127.0.0.1', () => socket.write('POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n'));
+      socket.on('data', (data: Buffer) => {
+        text += data.toString();
+        if (text.endsWith('0\r\n\r\n')) resolve(text);
+      });
+    });
+    expect(await relayed).toMatchObject({ kind: 'completed' });
+    // The body, de-chunked, is the upstream's bytes with whole keepalive comments between events.
+    let rest = received.slice(received.indexOf('\r\n\r\n') + 4);
+    let sse = '';
+    for (let size = parseInt(rest, 16); size > 0; size = parseInt(rest, 16)) {
+      const start = rest.indexOf('\r\n') + 2;
+      sse += rest.slice(start, start + size);
+      rest = rest.slice(start + size + 2);
+    }
+    const blocks = sse.split('\n\n');
+    expect(blocks).toContain(': keepalive');
+    expect(blocks.filter((block) => block !== ': keepalive').join('\n\n')).toBe(`${CREATED}${DELTA}${DELTA}${COMPLETED}`);
+  });
+
   it('sends the terminal event at once when the end of the body is late', async () => {
     const body = new ScriptedBody();
     const { sink, writes, finished } = recordingSink();

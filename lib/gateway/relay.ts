@@ -56,6 +56,8 @@ export interface StreamSink {
  */
 export function passthroughSink(res: ServerResponse, keepaliveMs: number): StreamSink {
   let lastWrite = 0;
+  /** A keepalive goes only between events: inside one, its blank line would cut the event short. */
+  let betweenEvents = true;
   let keepalive: NodeJS.Timeout | undefined;
   return {
     passesBytes: true,
@@ -65,12 +67,13 @@ export function passthroughSink(res: ServerResponse, keepaliveMs: number): Strea
       if (keepaliveMs > 0) {
         res.once('close', () => clearInterval(keepalive));
         keepalive = setInterval(() => {
-          if (Date.now() - lastWrite >= keepaliveMs) res.write(': keepalive\n\n');
+          if (betweenEvents && Date.now() - lastWrite >= keepaliveMs) res.write(': keepalive\n\n');
         }, keepaliveMs).unref();
       }
     },
     write(chunk) {
       lastWrite = Date.now();
+      betweenEvents = endsWithBlankLine(chunk);
       if (!res.write(chunk) && !res.destroyed) return drained(res);
     },
     finish() {
@@ -78,6 +81,12 @@ export function passthroughSink(res: ServerResponse, keepaliveMs: number): Strea
       res.end();
     },
   };
+}
+
+/** Whether the bytes end an SSE event (`\n\n`, or `\r\n\r\n`). */
+function endsWithBlankLine(chunk: Buffer): boolean {
+  const n = chunk.length;
+  return n >= 2 && chunk[n - 1] === 0x0a && (chunk[n - 2] === 0x0a || (chunk[n - 2] === 0x0d && chunk[n - 3] === 0x0a));
 }
 
 export type RelayResult =
