@@ -21,7 +21,8 @@ const TRANSIENT_BACKOFF_MS = [30_000, 60_000, 120_000, 300_000, 900_000];
 export class CredentialStore {
   private readonly plaintext = new Map<string, string>();
   private readonly refreshing = new Map<string, Promise<string>>();
-  private readonly failures = new Map<string, number>();
+  /** Transient refresh failures in a row per account, and when the next try is due. */
+  private readonly failures = new Map<string, { count: number; retryAt: number }>();
 
   constructor(
     private readonly db: Database,
@@ -43,8 +44,17 @@ export class CredentialStore {
       if (current !== rejectedToken) return current;
       return this.refresh(accountId, 'unauthorized_recovery');
     }
-    const expiring = account.tokenExpiresAt !== null && account.tokenExpiresAt - this.options.clock() < REFRESH_AHEAD_MS;
-    return expiring ? this.refresh(accountId, 'proactive_expiry') : current;
+    const now = this.options.clock();
+    const expiresAt = account.tokenExpiresAt;
+    if (expiresAt === null || expiresAt - now >= REFRESH_AHEAD_MS) return current;
+    if (expiresAt <= now) return this.refresh(accountId, 'proactive_expiry');
+    // Still valid: refreshed ahead of time, but a refresh that fails for a passing reason neither
+    // stops this request nor is tried again before its backoff is over.
+    if (now < (this.failures.get(accountId)?.retryAt ?? 0)) return current;
+    return this.refresh(accountId, 'proactive_expiry').catch((error: unknown) => {
+      if (this.registry.account(accountId)?.snapshot.status === 'reauth_required') throw error;
+      return current;
+    });
   }
 
   private refresh(accountId: string, reason: 'proactive_expiry' | 'unauthorized_recovery'): Promise<string> {
@@ -100,10 +110,13 @@ export class CredentialStore {
         publishChange({ kind: 'account', accountId, poolId: account.snapshot.poolId });
         this.options.log.warn({ accountId, code: outcome.code }, 'upstream account needs a new sign-in');
       } else {
-        const failures = (this.failures.get(accountId) ?? 0) + 1;
-        this.failures.set(accountId, failures);
-        const backoff = TRANSIENT_BACKOFF_MS[Math.min(failures, TRANSIENT_BACKOFF_MS.length) - 1]!;
-        this.health.coolUntil(accountId, this.options.clock() + backoff);
+        const now = this.options.clock();
+        const count = (this.failures.get(accountId)?.count ?? 0) + 1;
+        const backoff = TRANSIENT_BACKOFF_MS[Math.min(count, TRANSIENT_BACKOFF_MS.length) - 1]!;
+        this.failures.set(accountId, { count, retryAt: now + backoff });
+        // Without a working token the account sits out the backoff; with one it keeps serving.
+        const tokenUsable = reason === 'proactive_expiry' && account.tokenExpiresAt !== null && account.tokenExpiresAt > now;
+        if (!tokenUsable) this.health.coolUntil(accountId, now + backoff);
         this.options.log.warn({ accountId, code: outcome.code, backoffMs: backoff }, 'token refresh failed; will retry');
       }
       throw new AppError('token_refresh_failed', `token refresh failed: ${outcome.code}`, 503);

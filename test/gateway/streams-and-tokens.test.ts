@@ -176,6 +176,22 @@ describe('tokens', () => {
     expect(result.status).toBe(200);
   });
 
+  it('keeps serving with a token that still works when refreshing it ahead of expiry fails', async () => {
+    h = await startHarness({ accounts: ['acct-a'], accessTokenTtlSeconds: 240 });
+    h.upstream.account('acct-a').setRefreshFailure('server_error');
+    await warmAccounts(h);
+    const calls = h.upstream.tokenEndpointCalls();
+    expect(calls).toBe(1);
+    for (let i = 0; i < 3; i++) expect((await streamTurn(h)).status).toBe(200);
+    // The failed refresh waits out its backoff before it is tried again, and the account is not cooled.
+    expect(h.upstream.tokenEndpointCalls()).toBe(calls);
+    expect(h.gateway.context.health.cooldownEnd(h.accountIds['acct-a']!, h.clock.now)).toBeNull();
+    h.upstream.account('acct-a').setRefreshFailure(null);
+    h.clock.advance(31_000);
+    expect((await streamTurn(h)).status).toBe(200);
+    expect(h.upstream.tokenEndpointCalls()).toBe(calls + 1);
+  });
+
   it('marks the account reauth_required on invalid_grant and routes around it', async () => {
     h = await startHarness({ accounts: ['acct-a', 'acct-b'] });
     await warmAccounts(h);
