@@ -13,6 +13,7 @@ import type { PoolState } from './pool-state';
 import { isRetryableFailure, passthroughSink, relaySse, type StreamSink } from './relay';
 import type { Exchange, Outcome } from './trace';
 import { enforceKeyPolicy } from './admission';
+import { toAppError } from './errors';
 
 const MAX_UPSTREAM_ERROR_BODY = 1024 * 1024;
 const MAX_UPSTREAM_JSON_BODY = 64 * 1024 * 1024;
@@ -142,7 +143,18 @@ export async function dispatch(ctx: GatewayContext, exchange: Exchange, job: Ups
     if (!(await accounts.admit(accountId))) continue;
     const healthKey = { accountId, model, routeClass };
     const attemptStarted = ctx.clock();
-    const result = await attempt(ctx, exchange, job, accountId);
+    let result: AttemptResult;
+    try {
+      result = await attempt(ctx, exchange, job, accountId);
+    } catch (error) {
+      // A refusal raised inside the try (a /v1 upstream 4xx, a file route's check) still reports
+      // its attempt: the row names the account, and a half-open probe gives its slot back.
+      const { status, code } = toAppError(error);
+      ctx.health.recordFailure(healthKey, 'client', ctx.clock());
+      trace.accountId = accountId;
+      trace.attempt(accountId, status, attemptStarted, status >= 500 ? 'platform' : 'client', code, false);
+      throw error;
+    }
     if (result.kind === 'served') {
       if (result.fault === 'account') ctx.health.recordFailure(healthKey, 'account', ctx.clock());
       else if (result.status < 400) {

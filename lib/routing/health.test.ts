@@ -54,12 +54,15 @@ describe('RoutingHealth circuits', () => {
     expect(health.beginAttempt(KEY, probeAt)).toBe('allowed');
     health.recordFailure(KEY, 'client', probeAt + 10);
     expect(health.beginAttempt(KEY, probeAt + 20)).toBe('allowed');
-    // That second probe never reports back; after openMs its slot is reclaimed.
-    expect(health.beginAttempt(KEY, probeAt + 60_019)).toBe('circuit_probe_in_flight');
-    expect(health.beginAttempt(KEY, probeAt + 60_020)).toBe('allowed');
+    // That second probe never reports back. A probe may be a stream of many minutes, so its slot
+    // stays taken past openMs, and is reclaimed only after the probe lease (15 minutes).
+    const lease = DEFAULT_HEALTH_SETTINGS.probeLeaseMs;
+    expect(health.beginAttempt(KEY, probeAt + 20 + 5 * 60_000)).toBe('circuit_probe_in_flight');
+    expect(health.beginAttempt(KEY, probeAt + 19 + lease)).toBe('circuit_probe_in_flight');
+    expect(health.beginAttempt(KEY, probeAt + 20 + lease)).toBe('allowed');
     // The reclaimed slot is reused, not stacked on the lost probe: one neutral outcome frees it again.
-    health.recordFailure(KEY, 'platform', probeAt + 60_025);
-    expect(health.beginAttempt(KEY, probeAt + 60_030)).toBe('allowed');
+    health.recordFailure(KEY, 'platform', probeAt + 25 + lease);
+    expect(health.beginAttempt(KEY, probeAt + 30 + lease)).toBe('allowed');
   });
 
   it('resets the failure count on success while closed', () => {

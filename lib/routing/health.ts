@@ -17,6 +17,11 @@ export interface HealthSettings {
   successThreshold: number;
   /** How long a failed account is moved to the back of plans. */
   demotionMs: number;
+  /**
+   * How long a half-open probe holds its slot when it never reports (every attempt reports its
+   * outcome; this only bounds a leak). Longer than a stream may last, or a second probe slips in.
+   */
+  probeLeaseMs: number;
 }
 
 export const DEFAULT_HEALTH_SETTINGS: Readonly<HealthSettings> = {
@@ -25,6 +30,7 @@ export const DEFAULT_HEALTH_SETTINGS: Readonly<HealthSettings> = {
   halfOpenProbeLimit: 1,
   successThreshold: 1,
   demotionMs: 60_000,
+  probeLeaseMs: 15 * 60_000,
 };
 
 export interface HealthKey {
@@ -73,7 +79,7 @@ export class RoutingHealth {
     if (refusal) return refusal;
     if (now >= circuit.probesExpireAt) circuit.probesInFlight = 0;
     circuit.probesInFlight += 1;
-    circuit.probesExpireAt = now + this.settings.openMs;
+    circuit.probesExpireAt = now + this.settings.probeLeaseMs;
     return 'allowed';
   }
 

@@ -133,6 +133,17 @@ describe('/v1 edges', () => {
     for (const id of ['acct-a', 'acct-b']) h.upstream.account(id).clearFaults();
   });
 
+  it('logs the attempt of an upstream refusal on /v1, with its account', async () => {
+    for (const id of ['acct-a', 'acct-b']) h.upstream.account(id).failNext(1, { status: 400 });
+    const error = await client.responses.create({ model: 'gpt-5.5', input: 'refuse me' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 400 });
+    for (const id of ['acct-a', 'acct-b']) h.upstream.account(id).clearFaults();
+    await h.gateway.context.requestLog.flush();
+    const row = await h.db.prisma.requestLog.findFirst({ where: { route: '/v1/responses', status: 400 }, include: { attempts: true } });
+    expect(row?.accountId).not.toBeNull();
+    expect(row?.attempts.map((a) => [a.accountId, a.status, a.errorClass])).toEqual([[row?.accountId, 400, 'client']]);
+  });
+
   it('answers 403 v1_compatibility_disabled when the Pool turns /v1 off', async () => {
     await h.db.prisma.pool.update({ where: { id: h.poolId }, data: { v1CompatibilityEnabled: false } });
     publishChange({ kind: 'pool', poolId: h.poolId });
