@@ -70,13 +70,22 @@ const V1_FILE = /^\/v1\/files\/([^/]+)$/;
 
 const FILE_UPLOADED = /^\/backend-api\/files\/([^/]+)\/uploaded$/;
 
+/** A path segment as the id it encodes; a malformed escape is the client's error, not a crash. */
+function pathId(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new AppError('invalid_request', `malformed path segment: ${segment}`, 400);
+  }
+}
+
 function findHandler(pathname: string, method: string): Handler | 'wrong_method' | undefined {
   const route = ROUTES[pathname];
   if (route) return route[method] ?? 'wrong_method';
   const uploaded = FILE_UPLOADED.exec(pathname);
-  if (uploaded) return method === 'POST' ? (ctx, req, res) => handleFileUploaded(ctx, req, res, decodeURIComponent(uploaded[1]!)) : 'wrong_method';
+  if (uploaded) return method === 'POST' ? (ctx, req, res) => handleFileUploaded(ctx, req, res, pathId(uploaded[1]!)) : 'wrong_method';
   const v1File = V1_FILE.exec(pathname);
-  if (v1File) return method === 'GET' ? (ctx, req, res) => handleV1FileList(ctx, req, res, decodeURIComponent(v1File[1]!)) : 'wrong_method';
+  if (v1File) return method === 'GET' ? (ctx, req, res) => handleV1FileList(ctx, req, res, pathId(v1File[1]!)) : 'wrong_method';
   if (pathname === '/v1' || pathname.startsWith('/v1/')) return (ctx, req) => handleV1Unsupported(ctx, req);
   return undefined;
 }

@@ -143,6 +143,14 @@ describe('catalog and helper routes', () => {
     expect(usage.rate_limit.secondary_window.used_percent).toBe(40);
   });
 
+  it('answers a malformed escape in a file id with a 400, not a crash', async () => {
+    for (const [method, path] of [['POST', '/backend-api/files/%E0%A4%A/uploaded'], ['GET', '/v1/files/%E0%A4%A']]) {
+      const response = await fetch(`${h.url}${path}`, { method, headers: { authorization: `Bearer ${h.key}` } });
+      expect(response.status, path).toBe(400);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('invalid_request');
+    }
+  });
+
   it('answers unserved Codex helper routes with a plain 404 and no upstream call', async () => {
     const before = h.upstream.requests.length;
     const response = await fetch(`${h.url}/backend-api/codex/analytics-events/events`, { method: 'POST', body: '{}' });
