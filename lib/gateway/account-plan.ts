@@ -55,7 +55,8 @@ export class AccountPlan {
         filePinAccountId: continuity.filePinAccountId,
         promptCacheKeyHash: continuity.cacheKey,
         sessionAccountId,
-        seed: continuity.sessionKey ?? continuity.cacheKey,
+        // A prompt-cache key seeds the order only where the Pool keeps prompt-cache locality.
+        seed: continuity.sessionKey ?? (pool.policy.promptCacheAffinity ? continuity.cacheKey : undefined),
       },
       policy: pool.policy,
       health: ctx.health,

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { completedText, servedBy, startHarness, streamTurn, warmAccounts, type Harness } from '../support/gateway-harness';
 import { recordedHeader } from '../../lib/testing/fake-upstream';
+import { updatePool } from '../../lib/pools';
 
 let h: Harness;
 afterEach(async () => {
@@ -78,6 +79,17 @@ describe('continuity', () => {
       for (let i = 0; i < 3; i++) expect(servedBy(completedText(await streamTurn(h, { body: { prompt_cache_key: cacheKey } })))).toBe(first);
     }
     expect(homes.size).toBeGreaterThan(1);
+  });
+
+  it('ignores prompt_cache_key when the Pool turns prompt-cache affinity off', async () => {
+    h = await startHarness({ accounts: ACCOUNTS });
+    await updatePool(h.db, h.poolId, { promptCacheAffinity: false });
+    await h.gateway.context.pools.reload(h.poolId);
+    await warmAccounts(h);
+    const served = new Set<string | undefined>();
+    // With the key as a seed, all twenty would land on one account; without it, one in 4^19.
+    for (let i = 0; i < 20; i++) served.add(servedBy(completedText(await streamTurn(h, { body: { prompt_cache_key: 'same' } }))));
+    expect(served.size).toBeGreaterThan(1);
   });
 });
 
