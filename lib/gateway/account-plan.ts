@@ -88,7 +88,9 @@ export class AccountPlan {
     this.considered += 1;
     if (!this.needsProbe.has(accountId)) return true;
     await ctx.probe.probe(accountId);
-    const exhausted = ctx.pools.account(accountId)?.snapshot.windows.some((w) => w.usedPercent >= 100 && (w.resetsAt ?? 0) > ctx.clock());
+    // As eligibility reads it: a full window counts until its reset, and forever without one.
+    const now = ctx.clock();
+    const exhausted = ctx.pools.account(accountId)?.snapshot.windows.some((w) => w.usedPercent >= 100 && (w.resetsAt === null || w.resetsAt > now));
     if (!exhausted) return true;
     this.usageLimited += 1;
     ctx.health.recordFailure(healthKey, 'platform', ctx.clock());
