@@ -1,5 +1,5 @@
 import { AppError } from '../errors';
-import { NEEDS_OPERATOR_OR_OTHER_REQUEST, planRoute, type RouteClass } from '../routing';
+import { NEEDS_OPERATOR_OR_OTHER_REQUEST, planRoute, type HealthKey, type RouteClass } from '../routing';
 import type { GatewayContext } from './context';
 import type { PoolState } from './pool-state';
 
@@ -104,10 +104,7 @@ export class AccountPlan {
    * circuit (an open circuit would turn the Pool's "wait until" 429 into a 503).
    */
   failedOver(accountId: string, usageLimited: boolean) {
-    const { ctx } = this;
-    const now = ctx.clock();
-    const cooled = usageLimited && ctx.health.cooldownEnd(accountId, now) !== null;
-    ctx.health.recordFailure({ accountId, model: this.request.model, routeClass: this.request.routeClass }, cooled ? 'platform' : 'account', now);
+    recordFailover(this.ctx, { accountId, model: this.request.model, routeClass: this.request.routeClass }, usageLimited);
     if (usageLimited) this.usageLimited += 1;
   }
 
@@ -140,6 +137,24 @@ export class AccountPlan {
     }
     return earliest === null ? null : { retryAt: earliest, seconds: Math.max(1, Math.ceil((earliest - now) / 1000)) };
   }
+}
+
+/** A failed try's mark on the account's health; a usage limit already cooling the account leaves none. */
+export function recordFailover(ctx: GatewayContext, key: HealthKey, usageLimited: boolean) {
+  const now = ctx.clock();
+  const cooled = usageLimited && ctx.health.cooldownEnd(key.accountId, now) !== null;
+  ctx.health.recordFailure(key, cooled ? 'platform' : 'account', now);
+}
+
+/**
+ * After a usage limit: the account sits out until its reset, as the answer gave it or else as the
+ * latest reset among its exhausted windows.
+ */
+export function coolUntilReset(ctx: GatewayContext, accountId: string, resetAt: number | null) {
+  const windows = ctx.pools.account(accountId)?.snapshot.windows ?? [];
+  const resets = windows.filter((w) => w.usedPercent >= 100 && w.resetsAt !== null).map((w) => w.resetsAt!);
+  const until = resetAt ?? (resets.length ? Math.max(...resets) : null);
+  if (until !== null) ctx.health.coolUntil(accountId, until);
 }
 
 function usageLimitError(retryAfterSeconds: number, retryAt: number, counts: Record<string, number | undefined>): AppError {

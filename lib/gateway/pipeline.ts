@@ -3,7 +3,7 @@ import type { UpstreamBody, UpstreamResponse } from '../upstream/client';
 import { AppError } from '../errors';
 import { parseJsonOrNull } from '../json';
 import { hashContinuityKey, pickContinuityHeader, type FaultClass, type RouteClass } from '../routing';
-import { AccountPlan, type Continuity } from './account-plan';
+import { AccountPlan, coolUntilReset, type Continuity } from './account-plan';
 import { accountHeaders, forwardedClientHeaders } from '../upstream/headers';
 import { parseUsageLimitBody } from '../upstream/quota-evidence';
 import { usageFromResponse, NO_USAGE } from '../usage/pricing';
@@ -363,17 +363,6 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
 function breakFault(result: { code: string; failedResponse: boolean }): FaultClass {
   if (!result.failedResponse) return 'account';
   return isRetryableFailure(result.code) ? 'account' : 'client';
-}
-
-/**
- * After a usage limit: the account sits out until its reset, as the answer gave it or else as the
- * latest reset among its exhausted windows.
- */
-function coolUntilReset(ctx: GatewayContext, accountId: string, resetAt: number | null) {
-  const windows = ctx.pools.account(accountId)?.snapshot.windows ?? [];
-  const resets = windows.filter((w) => w.usedPercent >= 100 && w.resetsAt !== null).map((w) => w.resetsAt!);
-  const until = resetAt ?? (resets.length ? Math.max(...resets) : null);
-  if (until !== null) ctx.health.coolUntil(accountId, until);
 }
 
 async function readLimited(body: UpstreamBody, limit: number): Promise<Buffer> {

@@ -7,10 +7,11 @@ import { parseJsonOrNull } from '../json';
 import { toBackendFromResponses } from '../openai-compat';
 import { onChange } from '../events';
 import { hashContinuityKey, pickContinuityHeader } from '../routing';
-import { AccountPlan } from './account-plan';
+import { AccountPlan, coolUntilReset, recordFailover } from './account-plan';
 import { accountHeaders, forwardedClientHeaders } from '../upstream/headers';
 import { parseUsageLimitBody } from '../upstream/quota-evidence';
-import { eventType, responseIdOfCreatedEvent, usageOfTerminalEvent } from '../upstream/response-events';
+import { eventType, failureCodeOfEvent, responseIdOfCreatedEvent, usageOfTerminalEvent } from '../upstream/response-events';
+import { isRetryableFailure } from './relay';
 import type { GatewayContext } from './context';
 import { openAiErrorBody, toAppError } from './errors';
 import type { AuthenticatedKey } from './keys';
@@ -120,6 +121,8 @@ type Turn = {
   committed: boolean;
   attemptStarted: number;
   tried: Set<string>;
+  /** The last account's failure before any output: what the client gets if no account serves. */
+  failure?: { frames: string[]; code: string };
 };
 
 class ClientSession {
@@ -371,16 +374,26 @@ class ClientSession {
       const payload = parseJsonOrNull(text) as { status?: unknown; error?: { code?: unknown; type?: unknown } } | null;
       const status = typeof payload?.status === 'number' ? payload.status : 500;
       const code = String(payload?.error?.code ?? payload?.error?.type ?? 'upstream_error');
-      if (status === 429) {
-        const limit = parseUsageLimitBody(payload, this.ctx.clock());
-        if (limit?.resetsAt) this.ctx.health.coolUntil(accountId, limit.resetsAt);
-      }
+      const limit = status === 429 ? parseUsageLimitBody(payload, this.ctx.clock()) : null;
+      if (limit?.resetsAt) this.ctx.health.coolUntil(accountId, limit.resetsAt);
       if (!turn.committed && (status === 429 || status >= 500)) {
-        if (!turn.chained) return void this.failover(status, code);
+        if (!turn.chained) return void this.failover(status, code, limit !== null);
         return this.leaveAccount(status, code);
       }
       this.forwardTurn(text, true);
       return this.finishTurn(status, status >= 500 || status === 429 ? 'account' : 'client', code);
+    }
+    if (type === 'response.failed' && !turn.committed) {
+      // As over HTTP: a failure before any output that another account could well serve moves on;
+      // if none does, the client gets this failure as it came.
+      const code = failureCodeOfEvent(text);
+      if (isRetryableFailure(code)) {
+        const usageLimited = code === 'usage_limit_reached';
+        if (usageLimited) coolUntilReset(this.ctx, accountId, null);
+        turn.failure = { frames: [...turn.held, text], code };
+        if (!turn.chained) return void this.failover(usageLimited ? 429 : 502, code, usageLimited);
+        return this.leaveAccount(usageLimited ? 429 : 502, code);
+      }
     }
     this.forwardTurn(text, type === undefined || !PREAMBLE.has(type));
     if (type === 'response.completed' || type === 'response.failed' || type === 'response.incomplete') {
@@ -416,10 +429,10 @@ class ClientSession {
     if (this.client.bufferedAmount > CLIENT_BUFFER_HIGH) this.upstream?.pause();
   }
 
-  private async failover(status: number, code: string) {
+  private async failover(status: number, code: string, usageLimited = false) {
     const turn = this.turn!;
     const accountId = this.accountId!;
-    this.ctx.health.recordFailure({ accountId, model: turn.model, routeClass: 'websocket' }, 'account', this.ctx.clock());
+    recordFailover(this.ctx, { accountId, model: turn.model, routeClass: 'websocket' }, usageLimited);
     turn.trace.attempt(accountId, status, turn.attemptStarted, 'account', code, true);
     const old = this.upstream;
     this.upstream = null;
@@ -434,6 +447,12 @@ class ClientSession {
       this.upstream!.send(turn.frame);
     } catch (error) {
       const appError = toAppError(error);
+      // No account left: the last failed response itself, unless the whole Pool is out of quota.
+      if (turn.failure && appError.code !== 'usage_limit_reached') {
+        for (const frame of turn.failure.frames) this.forward(frame);
+        this.finishTurn(200, 'account', turn.failure.code);
+        return;
+      }
       this.sendError(appError);
       this.finishTurn(appError.status, 'account', appError.code);
     }

@@ -132,6 +132,32 @@ describe('Responses websocket', () => {
     expect(tried.length).toBe(2);
   });
 
+  it('moves a turn whose response fails before any output to another account, and passes the failure on when none serves', async () => {
+    h = await startHarness({ accounts: ['acct-a', 'acct-b'] });
+    await warmAccounts(h);
+    const client = await connect(h);
+    for (const account of ['acct-a', 'acct-b']) h.upstream.account(account).failNext(1, { responseFailed: 'server_error' });
+    client.socket.send(JSON.stringify({ type: 'response.create', model: 'gpt-5.5', stream: true, store: false, input: [] }));
+    const frame = (await client.waitFor((f) => f.type === 'response.failed' || f.type === 'error')) as { type: string; response?: { error?: { code?: string } } };
+    expect(frame.type).toBe('response.failed');
+    expect(frame.response?.error?.code).toBe('server_error');
+    const tried = h.upstream.requests.filter((r) => r.transport === 'websocket' && r.kind === 'ws-message');
+    expect(tried.map((r) => r.accountId).sort()).toEqual(['acct-a', 'acct-b']);
+
+    // Only A fails now (its demotion over): every turn is served, whichever account a new
+    // connection tries first.
+    h.clock.advance(61_000);
+    h.upstream.account('acct-a').failNext(1, { responseFailed: 'server_error' });
+    for (let i = 0; i < 20 && h.upstream.account('acct-a').pendingFaults() > 0; i++) {
+      const fresh = await connect(h, { 'x-codex-turn-state': `retry-${i}` });
+      const served = await fresh.turn(`hi ${i}`);
+      fresh.socket.close();
+      expect(served.at(-1)?.type).toBe('response.completed');
+      expect(served.some((f) => f.type === 'response.failed')).toBe(false);
+    }
+    expect(h.upstream.account('acct-a').pendingFaults()).toBe(0);
+  });
+
   it('gives the client a clean error event and a failed row when the upstream socket dies mid-turn', async () => {
     h = await startHarness({ accounts: ['acct-a'] });
     const client = await connect(h);
