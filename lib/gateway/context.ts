@@ -13,7 +13,7 @@ import { CredentialStore } from './credentials';
 import { KeyAuthenticator } from './keys';
 import { KeyLimiter } from './key-limits';
 import { PoolRegistry } from './pool-state';
-import { DEFAULT_BODY_LIMITS, type BodyLimits } from './request-body';
+import type { BodyLimits } from './request-body';
 import { QuotaProbe } from './quota-probe';
 import { FileRegistry } from './files';
 import { GatewayMetrics } from './metrics';
@@ -90,6 +90,7 @@ export function createGatewayContext(runtime: Runtime, options: GatewayOptions =
     context.allowlist = next.ipAllowlist.length ? addressList(next.ipAllowlist) : null;
     context.sseKeepaliveMs = next.sseKeepaliveMs;
     context.timeouts = options.timeouts ?? timeoutsFromSettings(next);
+    context.bodyLimits = options.bodyLimits ?? bodyLimitsFromSettings(next);
     if (!options.health) health.settings = healthFromSettings(next);
   };
   const unsubscribe = onChange((event) => {
@@ -113,7 +114,7 @@ export function createGatewayContext(runtime: Runtime, options: GatewayOptions =
     client,
     pools,
     credentials,
-    bodyLimits: options.bodyLimits ?? DEFAULT_BODY_LIMITS,
+    bodyLimits: options.bodyLimits ?? bodyLimitsFromSettings(settings),
     keys,
     limits: new KeyLimiter(db),
     health,
@@ -141,6 +142,11 @@ export function createGatewayContext(runtime: Runtime, options: GatewayOptions =
 
 function timeoutsFromSettings(settings: InstanceSettings): UpstreamTimeouts {
   return { connectMs: settings.upstreamConnectTimeoutMs, headersMs: settings.upstreamHeadersTimeoutMs, bodyIdleMs: settings.upstreamBodyIdleTimeoutMs };
+}
+
+function bodyLimitsFromSettings(settings: InstanceSettings): BodyLimits {
+  const MB = 1024 * 1024;
+  return { maxDecompressedBytes: settings.requestBodyMaxMb * MB, maxCompressedBytes: settings.compressedRequestBodyMaxMb * MB, maxRatio: settings.decompressionRatioMax };
 }
 
 function healthFromSettings(settings: InstanceSettings): HealthSettings {

@@ -7,12 +7,6 @@ import { readBody } from '../http/body';
 
 export type BodyLimits = { maxCompressedBytes: number; maxDecompressedBytes: number; maxRatio: number };
 
-export const DEFAULT_BODY_LIMITS: BodyLimits = {
-  maxCompressedBytes: 32 * 1024 * 1024,
-  maxDecompressedBytes: 64 * 1024 * 1024,
-  maxRatio: 200,
-};
-
 const gunzipAsync = promisify(gunzip);
 const inflateAsync = promisify(inflate);
 

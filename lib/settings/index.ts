@@ -32,6 +32,10 @@ export const settingsSchema = z.object({
   circuitFailureThreshold: z.number().int().min(1).max(100).default(3),
   circuitOpenSeconds: z.number().int().min(1).max(3_600).default(60),
   sseKeepaliveMs: z.number().int().min(0).max(120_000).default(10_000),
+  /** Request bodies on gateway routes: decoded size, size as sent (compressed), and expansion. */
+  requestBodyMaxMb: z.number().int().min(1).max(1_024).default(64),
+  compressedRequestBodyMaxMb: z.number().int().min(1).max(1_024).default(32),
+  decompressionRatioMax: z.number().int().min(2).max(10_000).default(200),
   /** Runtime (gateway) callers must come from one of these; empty = anyone. */
   ipAllowlist: z.array(ipRule).max(200).default([]),
   /** Proxies whose X-Forwarded-For is believed. */

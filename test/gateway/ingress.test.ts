@@ -73,6 +73,22 @@ describe('request bodies', () => {
     expect((await post(auth(), '{not json')).json?.error).toMatchObject({ code: 'invalid_request' });
     expect((await post(auth(), '{"stream":true}')).json?.error).toMatchObject({ code: 'invalid_request', param: 'model' });
   });
+
+  it('applies the body limits set in the instance settings', async () => {
+    const { saveSettings } = await import('../../lib/settings');
+    const big = JSON.stringify({ model: 'gpt-5.5', stream: true, input: [], instructions: 'x'.repeat(1536 * 1024) });
+    expect((await post(auth(), big)).status).toBe(200);
+    await saveSettings(h.db, h.runtime.keys.hashKey, { requestBodyMaxMb: 1, compressedRequestBodyMaxMb: 1 });
+    await new Promise((r) => setTimeout(r, 150));
+    try {
+      const refused = await post(auth(), big);
+      expect(refused.status).toBe(413);
+      expect(refused.json?.error?.code).toBe('decompressed_request_too_large');
+    } finally {
+      await saveSettings(h.db, h.runtime.keys.hashKey, { requestBodyMaxMb: 64, compressedRequestBodyMaxMb: 32 });
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  });
 });
 
 describe('key policy', () => {
