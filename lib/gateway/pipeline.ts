@@ -14,6 +14,7 @@ import { isRetryableFailure, passthroughSink, relaySse, type StreamSink } from '
 import type { Exchange, Outcome } from './trace';
 import { enforceKeyPolicy } from './admission';
 import { toAppError } from './errors';
+import { upstreamFailureError } from '../openai-compat';
 
 const MAX_UPSTREAM_ERROR_BODY = 1024 * 1024;
 const MAX_UPSTREAM_JSON_BODY = 64 * 1024 * 1024;
@@ -118,6 +119,8 @@ type Failure = {
   accountId: string;
   status: number;
   code: string;
+  /** A failed response's own message, for an OpenAI-shaped error. */
+  message?: string;
   /**
    * What the client gets when no account serves: the upstream's error answer, or the events of a
    * stream that failed before its output (`streamFailure`, then the answer is SSE).
@@ -189,7 +192,8 @@ export async function dispatch(ctx: GatewayContext, exchange: Exchange, job: Ups
     if (status === 401) throw new AppError('upstream_unauthorized', 'the upstream account was refused; it will be re-authenticated', 502);
     // Translated (/v1) requests always get OpenAI-shaped errors, never the backend's own body.
     if (job.sink && !job.respond) {
-      throw lastFailure.passthrough.streamFailure ? streamFailureError(lastFailure.code, finalHeaders) : upstreamError(status, body, finalHeaders);
+      if (!lastFailure.passthrough.streamFailure) throw upstreamError(status, body, finalHeaders);
+      throw upstreamFailureError({ code: lastFailure.code, message: lastFailure.message }, finalHeaders['retry-after'] ? { 'retry-after': finalHeaders['retry-after'] } : {});
     }
     if (job.respond) job.respond({ status, headers: finalHeaders, body, accountId: lastFailure.accountId });
     else {
@@ -206,15 +210,6 @@ export async function dispatchModelRequest(ctx: GatewayContext, exchange: Exchan
   const outcome = await dispatch(ctx, exchange, job);
   if (outcome.status < 400) await ctx.limits.recordTokens(job.key, exchange.trace.usage.inputTokens + exchange.trace.usage.outputTokens, ctx.clock());
   return outcome;
-}
-
-/** Codes of a failed response that mean "out of quota or rate-limited": 429, not a server fault. */
-const LIMIT_FAILURES = new Set(['usage_limit_reached', 'usage_not_included', 'insufficient_quota', 'rate_limit_exceeded', 'slow_down']);
-
-/** A response that failed before any output on every account, as an error for a /v1 client. */
-function streamFailureError(code: string, headers: Record<string, string>): AppError {
-  const retryAfter: Record<string, string> = headers['retry-after'] ? { 'retry-after': headers['retry-after'] } : {};
-  return new AppError(code, `the upstream response failed: ${code}`, LIMIT_FAILURES.has(code) ? 429 : 503, null, retryAfter);
 }
 
 /** An upstream error answer as an AppError, keeping its code and message when it has them. */
@@ -333,12 +328,14 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
       // The stream's own codex.rate_limits event has already told when the exhausted window resets.
       if (usageLimited) coolUntilReset(ctx, accountId, null);
       const passthrough = result.received ? { status, headers: { ...headers, 'cache-control': 'no-cache' }, body: result.received, streamFailure: true } : undefined;
-      return { kind: 'failover', failure: { accountId, status: 502, code: result.code, usageLimited, passthrough } };
+      return { kind: 'failover', failure: { accountId, status: 502, code: result.code, message: result.message, usageLimited, passthrough } };
     }
     if (result.kind === 'client_closed') return { kind: 'client_closed' };
+    if (result.kind === 'refused') throw upstreamFailureError(result);
     trace.ttfbMs = result.ttfbMs;
     if (result.usage) trace.usage = result.usage;
     if (result.kind === 'broken') return { kind: 'served', status: 200, fault: breakFault(result), code: result.code };
+    if (result.incomplete) return { kind: 'served', status, fault: 'client', code: 'response_incomplete' };
     return { kind: 'served', status, fault: null, code: null };
   }
 

@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { SseParser, type SseEvent } from '../upstream/sse';
 import type { BodyReader, UpstreamBody } from '../upstream/client';
 import type { TokenUsage } from '../usage/pricing';
-import { eventType, failureCodeOfEvent, responseIdOfCreatedEvent, usageOfTerminalEvent } from '../upstream/response-events';
+import { eventType, failureOfEvent, responseIdOfCreatedEvent, usageOfTerminalEvent } from '../upstream/response-events';
 
 const NO_EVENTS: readonly SseEvent[] = [];
 
@@ -40,6 +40,11 @@ export interface StreamSink {
    * it before it is inspected, which keeps parsing off the client's path.
    */
   readonly passesBytes?: boolean;
+  /**
+   * A response that fails for good before any output is answered as an HTTP error (the /v1
+   * routes: clients read a 400 context_length_exceeded), not relayed as a stream.
+   */
+  readonly refusesEarlyFailure?: boolean;
   commit(status: number, headers: Record<string, string>): void;
   /** Returns a promise only when the relay must wait before writing more (backpressure). */
   write(chunk: Buffer, events: readonly SseEvent[]): Promise<void> | void;
@@ -90,12 +95,15 @@ function endsWithBlankLine(chunk: Buffer): boolean {
 }
 
 export type RelayResult =
-  | { kind: 'completed'; usage: TokenUsage | null; ttfbMs: number | null }
+  /** The response ended; `incomplete` when it was cut short by the model's limits (`response.incomplete`). */
+  | { kind: 'completed'; usage: TokenUsage | null; ttfbMs: number | null; incomplete: boolean }
+  /** The response failed for good before any output, and the sink answers that as an HTTP error. */
+  | { kind: 'refused'; code: string; message?: string }
   /**
    * Upstream failed before any output; nothing reached the client, so another account may try.
    * `received` holds the bytes up to the failure, for the client when no other account serves.
    */
-  | { kind: 'retryable'; code: string; received?: Buffer }
+  | { kind: 'retryable'; code: string; message?: string; received?: Buffer }
   /** The stream broke or failed after output reached the client; the client has what it got. */
   | { kind: 'broken'; code: string; usage: TokenUsage | null; ttfbMs: number | null; failedResponse: boolean }
   | { kind: 'client_closed'; ttfbMs: number | null };
@@ -132,7 +140,8 @@ class SseRelay implements BodyReader {
   private ttfbMs: number | null = null;
   private usage: TokenUsage | null = null;
   private completed = false;
-  private failure: { code: string } | null = null;
+  private incomplete = false;
+  private failure: { code: string; message?: string } | null = null;
   /** A sink write not finished yet (backpressure, or a translating sink's own pace). */
   private writing = false;
   /** The body ended or broke: what to do once the sink is idle. */
@@ -183,9 +192,10 @@ class SseRelay implements BodyReader {
       const verdict = this.inspect(event);
       if (verdict === 'retryable_failure' && !this.committed) {
         const received = Buffer.concat([...this.held.map((h) => h.chunk), chunk]);
-        return this.abandon({ kind: 'retryable', code: this.failure!.code, received });
+        return this.abandon({ kind: 'retryable', ...this.failure!, received });
       }
-      if (verdict === 'output') sawOutput = true;
+      if (verdict === 'final_failure' && !this.committed && this.options.sink.refusesEarlyFailure) return this.abandon({ kind: 'refused', ...this.failure! });
+      if (verdict === 'output' || verdict === 'final_failure') sawOutput = true;
     }
     this.held.push({ chunk, events });
     if (this.committed || sawOutput) this.flush();
@@ -216,17 +226,18 @@ class SseRelay implements BodyReader {
       this.flush();
       this.whenIdle(() => {
         const { usage, ttfbMs } = this;
-        if (brokenCode === null) return this.conclude(null, { kind: 'completed', usage, ttfbMs });
+        if (brokenCode === null) return this.conclude(null, { kind: 'completed', usage, ttfbMs, incomplete: this.incomplete });
         this.conclude({ code: brokenCode }, { kind: 'broken', code: brokenCode, usage, ttfbMs, failedResponse });
       });
     });
   }
 
-  private inspect(event: SseEvent): 'output' | 'preamble' | 'retryable_failure' {
+  private inspect(event: SseEvent): 'output' | 'preamble' | 'retryable_failure' | 'final_failure' {
     // The Codex backend names every event; the payload's `type` is read only for unnamed ones.
     const type = event.event ?? eventType(event.data);
-    if (type === 'response.completed' || type === 'response.done') {
+    if (type === 'response.completed' || type === 'response.done' || type === 'response.incomplete') {
       this.completed = true;
+      this.incomplete = type === 'response.incomplete';
       this.usage = usageOfTerminalEvent(event.data) ?? this.usage;
       return 'output';
     }
@@ -240,9 +251,8 @@ class SseRelay implements BodyReader {
       return 'preamble';
     }
     if (type === 'response.failed' || type === 'error') {
-      const code = failureCodeOfEvent(event.data);
-      this.failure = { code };
-      return RETRYABLE_FAILURES.has(code) ? 'retryable_failure' : 'output';
+      this.failure = failureOfEvent(event.data);
+      return RETRYABLE_FAILURES.has(this.failure.code) ? 'retryable_failure' : 'final_failure';
     }
     if (type && PREAMBLE_EVENTS.has(type)) return 'preamble';
     return 'output';

@@ -85,6 +85,7 @@ function translatingSink(
   const collected: ResponsesStreamEvent[] = [];
   const out = sseWriter(res);
   return {
+    refusesEarlyFailure: true,
     commit(_status, headers) {
       if (clientStream) out.open(pickRateHeaders(headers));
     },
@@ -116,7 +117,9 @@ function chatSink(res: ServerResponse, translator: ChatStreamTranslator, clientS
     collect: (events) => translator.collect(events),
     ending: (error) => {
       const done = translator.done && !error;
-      return `data: ${done ? '[DONE]' : JSON.stringify(translator.fail(error ? { message: `upstream stream ended: ${error.code}` } : undefined))}\n\n`;
+      // A failed response's own code and message, as the translator recorded them; else how the stream broke.
+      const broke = error && !translator.failure ? { message: `upstream stream ended: ${error.code}` } : undefined;
+      return `data: ${done ? '[DONE]' : JSON.stringify(translator.fail(broke))}\n\n`;
     },
   });
 }

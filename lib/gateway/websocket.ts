@@ -10,7 +10,7 @@ import { hashContinuityKey, pickContinuityHeader } from '../routing';
 import { AccountPlan, coolUntilReset, recordFailover } from './account-plan';
 import { accountHeaders, forwardedClientHeaders } from '../upstream/headers';
 import { parseUsageLimitBody } from '../upstream/quota-evidence';
-import { eventType, failureCodeOfEvent, responseIdOfCreatedEvent, usageOfTerminalEvent } from '../upstream/response-events';
+import { eventType, failureOfEvent, responseIdOfCreatedEvent, usageOfTerminalEvent } from '../upstream/response-events';
 import { isRetryableFailure } from './relay';
 import type { GatewayContext } from './context';
 import { openAiErrorBody, toAppError } from './errors';
@@ -386,7 +386,7 @@ class ClientSession {
     if (type === 'response.failed' && !turn.committed) {
       // As over HTTP: a failure before any output that another account could well serve moves on;
       // if none does, the client gets this failure as it came.
-      const code = failureCodeOfEvent(text);
+      const { code } = failureOfEvent(text);
       if (isRetryableFailure(code)) {
         const usageLimited = code === 'usage_limit_reached';
         if (usageLimited) coolUntilReset(this.ctx, accountId, null);

@@ -32,12 +32,17 @@ const FAILURE_STATUS: Record<string, number> = {
   rate_limit_exceeded: 429,
   insufficient_quota: 429,
   usage_not_included: 429,
+  usage_limit_reached: 429,
+  slow_down: 429,
 };
 
-/** A `response.failed` (or a stream that died) answered to a non-streaming client. */
-export function upstreamFailureError(failure: UpstreamFailure): AppError {
+/**
+ * A `response.failed` (or a stream that died) answered as an HTTP error: to a non-streaming client,
+ * or to any client when it came before the first output. `headers` carries a Retry-After.
+ */
+export function upstreamFailureError(failure: UpstreamFailure, headers: Record<string, string> = {}): AppError {
   const code = failure.code ?? 'server_error';
-  return new AppError(code, failure.message ?? 'the upstream failed to complete the response', FAILURE_STATUS[code] ?? 502);
+  return new AppError(code, failure.message ?? 'the upstream failed to complete the response', FAILURE_STATUS[code] ?? 502, null, headers);
 }
 
 /** The `data: {"error":...}` line that ends a chat stream which failed after it started. */

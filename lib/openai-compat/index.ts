@@ -4,6 +4,7 @@ export { ChatStreamTranslator, type ChatStreamOptions } from './chat-stream';
 export { toBackendFromResponses, type ResponsesTranslation } from './responses-request';
 export { PublicResponsesStream, collectResponse } from './responses-stream';
 export { modelsList, type ModelEntry } from './models';
+export { upstreamFailureError } from './errors';
 export type {
   BackendRequest,
   ChatCompletion,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventType, failureCodeOfEvent, responseIdOfCreatedEvent, usageOfTerminalEvent } from './response-events';
+import { eventType, failureOfEvent, responseIdOfCreatedEvent, usageOfTerminalEvent } from './response-events';
 
 const usage = { input_tokens: 120, input_tokens_details: { cached_tokens: 20 }, output_tokens: 30, output_tokens_details: { reasoning_tokens: 7 }, total_tokens: 150 };
 const expected = { inputTokens: 120, cachedInputTokens: 20, outputTokens: 30, reasoningTokens: 7 };
@@ -28,8 +28,8 @@ describe('stream event readers', () => {
   });
 
   it('names the failure code of failed and error events', () => {
-    expect(failureCodeOfEvent(JSON.stringify({ type: 'response.failed', response: { error: { code: 'server_is_overloaded' } } }))).toBe('server_is_overloaded');
-    expect(failureCodeOfEvent(JSON.stringify({ type: 'error', error: { type: 'usage_limit_reached' } }))).toBe('usage_limit_reached');
-    expect(failureCodeOfEvent('{"type":"error"}')).toBe('server_error');
+    expect(failureOfEvent(JSON.stringify({ type: 'response.failed', response: { error: { code: 'server_is_overloaded', message: 'busy' } } }))).toEqual({ code: 'server_is_overloaded', message: 'busy' });
+    expect(failureOfEvent(JSON.stringify({ type: 'error', error: { type: 'usage_limit_reached' } }))).toEqual({ code: 'usage_limit_reached' });
+    expect(failureOfEvent('{"type":"error"}')).toEqual({ code: 'server_error' });
   });
 });

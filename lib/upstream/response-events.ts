@@ -51,11 +51,12 @@ function objectEnd(text: string, start: number): number {
   return -1;
 }
 
-/** The error code of a `response.failed` or `error` event; `server_error` when it names none. */
-export function failureCodeOfEvent(data: string): string {
+/** The error of a `response.failed` or `error` event: its code (`server_error` when it names none) and message. */
+export function failureOfEvent(data: string): { code: string; message?: string } {
   const payload = record(data);
-  const error = ((payload?.response as { error?: unknown } | undefined)?.error ?? payload?.error) as { code?: unknown; type?: unknown } | undefined;
-  return typeof error?.code === 'string' ? error.code : typeof error?.type === 'string' ? error.type : 'server_error';
+  const error = ((payload?.response as { error?: unknown } | undefined)?.error ?? payload?.error) as { code?: unknown; type?: unknown; message?: unknown } | undefined;
+  const code = typeof error?.code === 'string' ? error.code : typeof error?.type === 'string' ? error.type : 'server_error';
+  return typeof error?.message === 'string' ? { code, message: error.message } : { code };
 }
 
 function record(text: string): Record<string, unknown> | null {

@@ -125,6 +125,40 @@ describe('/v1 edges', () => {
     for (const id of ['acct-a', 'acct-b']) h.upstream.account(id).clearFaults();
   });
 
+  const chatStream = (content: string) =>
+    fetch(`${h.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-5.5', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content }] }),
+    });
+
+  it('ends a chat stream cut short by the output limit with finish_reason length and [DONE]', async () => {
+    for (const id of ['acct-a', 'acct-b']) h.upstream.account(id).failNext(1, { incomplete: 'max_output_tokens' });
+    const response = await chatStream('hi');
+    expect(response.status).toBe(200);
+    const lines = (await response.text()).split('\n').filter((l) => l.startsWith('data: '));
+    expect(lines.some((l) => l.includes('"finish_reason":"length"'))).toBe(true);
+    expect(lines.some((l) => l.includes('"usage":{'))).toBe(true);
+    expect(lines.some((l) => l.includes('"error"'))).toBe(false);
+    expect(lines.at(-1)).toBe('data: [DONE]');
+    for (const id of ['acct-a', 'acct-b']) h.upstream.account(id).clearFaults();
+    await h.gateway.context.requestLog.flush();
+    const row = await h.db.prisma.requestLog.findFirst({ where: { route: '/v1/chat/completions', errorCode: 'response_incomplete' } });
+    expect(row).toMatchObject({ status: 200, errorClass: 'client' });
+    expect(row?.outputTokens).toBeGreaterThan(0);
+  });
+
+  it('answers a streaming request whose response fails for good before any output with its HTTP error', async () => {
+    for (const id of ['acct-a', 'acct-b']) h.upstream.account(id).failNext(1, { responseFailed: 'context_length_exceeded' });
+    const response = await chatStream('a very long conversation');
+    // Agents compact on exactly this: status 400, code context_length_exceeded.
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('context_length_exceeded');
+    expect(body.error.message).toMatch(/context window/);
+    for (const id of ['acct-a', 'acct-b']) h.upstream.account(id).clearFaults();
+  });
+
   it('answers an OpenAI-shaped 429 when the response fails for quota on every account', async () => {
     for (const id of ['acct-a', 'acct-b']) h.upstream.account(id).failNext(1, { responseFailed: 'insufficient_quota' });
     const error = await client.responses.create({ model: 'gpt-5.5', input: 'say hi' }).catch((e: unknown) => e);

@@ -7,6 +7,9 @@
  * request, including the leading `codex.rate_limits` one.
  */
 
+/** Why a turn ended early with `response.incomplete`. */
+export type IncompleteReason = 'max_output_tokens' | 'content_filter';
+
 export type ResponseFailedCode =
   | 'server_error'
   | 'context_length_exceeded'
@@ -24,6 +27,7 @@ export type Fault =
   | { status: 400 | 401 | 403 | 404 | 500 | 502 | 503 }
   | { rateLimited: { retryAfterSeconds: number } }
   | { responseFailed: ResponseFailedCode }
+  | { incomplete: IncompleteReason }
   | { truncateAfterEvents: number }
   | { hangAfterEvents: number }
   | { resetAfterEvents: number }

@@ -19,6 +19,7 @@
  *     {status: 400|401|403|404|500|502|503}      HTTP status, or an in-band error frame on the websocket
  *     {rateLimited: {retryAfterSeconds}}          429 rate_limit_exceeded + retry-after
  *     {responseFailed: code}                      created/in_progress then response.failed
+ *     {incomplete: reason}                        the output, then response.incomplete (max_output_tokens|content_filter)
  *     {slowFirstByteMs} / {hangAfterEvents: n}    both transports
  *     {truncateAfterEvents: n} / {resetAfterEvents: n}                 HTTP only (clean end / TCP reset;
  *                                                 a JSON answer is cut halfway / reset before its head)

@@ -79,6 +79,7 @@ export function runModelTurn(ctx: UpstreamContext, account: FakeAccount, turn: T
   if (limitedUntil !== null) return reject(429, usageLimitBody(account.planType, limitedUntil, ctx.nowSeconds()));
 
   const failure = fault && 'responseFailed' in fault ? fault.responseFailed : undefined;
+  const incomplete = fault && 'incomplete' in fault ? fault.incomplete : undefined;
   const plan = planReply(turn.conversation, request.generate);
   const items = failure ? [] : buildOutputItems(plan, account.accountId, turn.conversation);
   const prewarm = plan.kind === 'prewarm';
@@ -94,6 +95,7 @@ export function runModelTurn(ctx: UpstreamContext, account: FakeAccount, turn: T
     items,
     usage: prewarm ? zeroUsage() : usageFor(turn.conversation, items, cacheHit),
     failure,
+    incomplete,
   });
   const usage = account.usage();
   const limitReached = account.limitReachedUntil() !== null;

@@ -3,7 +3,7 @@
  * per-item events, then completed (or failed). The same objects go out as SSE `data:` lines and as
  * websocket text frames.
  */
-import type { ResponseFailedCode } from './faults';
+import type { IncompleteReason, ResponseFailedCode } from './faults';
 import type { OutputItem, Usage } from './scenario';
 
 export type ResponseEvent = { type: string; [field: string]: unknown };
@@ -13,11 +13,12 @@ export type ResponseObject = {
   object: 'response';
   created_at: number;
   model: string;
-  status: 'in_progress' | 'completed' | 'failed';
+  status: 'in_progress' | 'completed' | 'failed' | 'incomplete';
   previous_response_id: string | null;
   output: OutputItem[];
   usage: Usage | null;
   error: { code: string; message: string } | null;
+  incomplete_details?: { reason: IncompleteReason };
 };
 
 export type TurnDescription = {
@@ -28,6 +29,8 @@ export type TurnDescription = {
   items: OutputItem[];
   usage: Usage;
   failure?: ResponseFailedCode;
+  /** The output is sent, then the turn ends with `response.incomplete` for this reason. */
+  incomplete?: IncompleteReason;
 };
 
 const FAILURE_MESSAGES: Record<ResponseFailedCode, string> = {
@@ -63,8 +66,10 @@ export function responseEvents(turn: TurnDescription): { events: ResponseEvent[]
     unnumbered.push({ type: 'response.failed', response: finalResponse });
   } else {
     turn.items.forEach((item, outputIndex) => unnumbered.push(...itemEvents(item, outputIndex)));
-    finalResponse = { ...base, status: 'completed', output: turn.items, usage: turn.usage };
-    unnumbered.push({ type: 'response.completed', response: finalResponse });
+    finalResponse = turn.incomplete
+      ? { ...base, status: 'incomplete', output: turn.items, usage: turn.usage, incomplete_details: { reason: turn.incomplete } }
+      : { ...base, status: 'completed', output: turn.items, usage: turn.usage };
+    unnumbered.push({ type: turn.incomplete ? 'response.incomplete' : 'response.completed', response: finalResponse });
   }
   const events = unnumbered.map(({ type, ...fields }, index) => ({ type, sequence_number: index, ...fields }));
   return { events, finalResponse };
