@@ -53,36 +53,60 @@ export interface StreamSink {
 }
 
 /**
- * Raw SSE bytes to the client, with backpressure. While the upstream is quiet (a long tool call,
- * a slow model), a comment line every `keepaliveMs` keeps proxies and clients from timing out.
- * Node corks the socket for the rest of the tick on a chunked write, so the head leaves with the
- * first events, and the end that arrives in the same read as the last event leaves with it: one
- * packet, one wake-up of the client.
+ * While a stream is quiet (a long tool call, a slow model), a comment line every `intervalMs`
+ * keeps proxies and clients from timing out. Only between events: inside one, its blank line would
+ * cut the event short.
+ */
+export class SseKeepalive {
+  private lastWrite = 0;
+  private betweenEvents = true;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly intervalMs: number,
+  ) {}
+
+  /** The stream's head is out: quiet time counts from now. */
+  start() {
+    this.lastWrite = Date.now();
+    if (this.intervalMs <= 0) return;
+    this.res.once('close', () => this.stop());
+    this.timer = setInterval(() => {
+      if (this.betweenEvents && Date.now() - this.lastWrite >= this.intervalMs) this.res.write(': keepalive\n\n');
+    }, this.intervalMs).unref();
+  }
+
+  /** Bytes went out; `betweenEvents` when they ended an event. */
+  wrote(betweenEvents: boolean) {
+    this.lastWrite = Date.now();
+    this.betweenEvents = betweenEvents;
+  }
+
+  stop() {
+    clearInterval(this.timer);
+  }
+}
+
+/**
+ * Raw SSE bytes to the client, with backpressure and keepalives. Node corks the socket for the
+ * rest of the tick on a chunked write, so the head leaves with the first events, and the end that
+ * arrives in the same read as the last event leaves with it: one packet, one wake-up of the client.
  */
 export function passthroughSink(res: ServerResponse, keepaliveMs: number): StreamSink {
-  let lastWrite = 0;
-  /** A keepalive goes only between events: inside one, its blank line would cut the event short. */
-  let betweenEvents = true;
-  let keepalive: NodeJS.Timeout | undefined;
+  const keepalive = new SseKeepalive(res, keepaliveMs);
   return {
     passesBytes: true,
     commit(status, headers) {
       res.writeHead(status, { ...headers, 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
-      lastWrite = Date.now();
-      if (keepaliveMs > 0) {
-        res.once('close', () => clearInterval(keepalive));
-        keepalive = setInterval(() => {
-          if (betweenEvents && Date.now() - lastWrite >= keepaliveMs) res.write(': keepalive\n\n');
-        }, keepaliveMs).unref();
-      }
+      keepalive.start();
     },
     write(chunk) {
-      lastWrite = Date.now();
-      betweenEvents = endsWithBlankLine(chunk);
+      keepalive.wrote(endsWithBlankLine(chunk));
       if (!res.write(chunk) && !res.destroyed) return drained(res);
     },
     finish() {
-      clearInterval(keepalive);
+      keepalive.stop();
       res.end();
     },
   };

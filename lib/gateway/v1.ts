@@ -18,7 +18,7 @@ import type { AuthenticatedKey } from './keys';
 import { sendError, toAppError } from './errors';
 import type { PoolState } from './pool-state';
 import { dispatchModelRequest, modelJob, type UpstreamJob } from './pipeline';
-import type { StreamSink } from './relay';
+import { SseKeepalive, type StreamSink } from './relay';
 import { readDecodedBody } from './request-body';
 import { referencedFileIds } from './files';
 import { runExchange, type Exchange } from './trace';
@@ -51,19 +51,29 @@ function eventObjects(events: readonly SseEvent[]): ResponsesStreamEvent[] {
   return objects;
 }
 
-/** SSE writer with backpressure for translated events. */
-function sseWriter(res: ServerResponse) {
+/**
+ * SSE writer with backpressure for translated events, and keepalives while the translation is
+ * quiet (a chat stream shows nothing of the model's reasoning, which may last minutes).
+ */
+function sseWriter(res: ServerResponse, keepaliveMs: number) {
+  const keepalive = new SseKeepalive(res, keepaliveMs);
   return {
     open(headers: Record<string, string>) {
       res.writeHead(200, { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
       res.flushHeaders();
+      keepalive.start();
     },
     /** SSE frames, written together; a promise only while the client is behind. */
     frames(frames: readonly { data: unknown; event?: string }[]): Promise<void> | void {
       if (frames.length === 0) return;
       let text = '';
       for (const { data, event } of frames) text += `${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
+      keepalive.wrote(true);
       return writeWithBackpressure(res, text);
+    },
+    end(text: string) {
+      keepalive.stop();
+      res.end(text);
     },
   };
 }
@@ -75,6 +85,7 @@ function sseWriter(res: ServerResponse) {
 function translatingSink(
   res: ServerResponse,
   clientStream: boolean,
+  keepaliveMs: number,
   shape: {
     translate: (event: ResponsesStreamEvent) => { data: unknown; event?: string }[];
     collect: (events: ResponsesStreamEvent[]) => unknown;
@@ -83,7 +94,7 @@ function translatingSink(
   },
 ): StreamSink {
   const collected: ResponsesStreamEvent[] = [];
-  const out = sseWriter(res);
+  const out = sseWriter(res, keepaliveMs);
   return {
     refusesEarlyFailure: true,
     commit(_status, headers) {
@@ -98,7 +109,7 @@ function translatingSink(
     },
     finish(error) {
       if (clientStream) {
-        res.end(shape.ending(error));
+        out.end(shape.ending(error));
         return;
       }
       try {
@@ -111,8 +122,8 @@ function translatingSink(
 }
 
 /** Chat Completions: chunks, then `[DONE]` — or one `{"error":…}` chunk and no `[DONE]` after a failure. */
-function chatSink(res: ServerResponse, translator: ChatStreamTranslator, clientStream: boolean): StreamSink {
-  return translatingSink(res, clientStream, {
+function chatSink(res: ServerResponse, translator: ChatStreamTranslator, clientStream: boolean, keepaliveMs: number): StreamSink {
+  return translatingSink(res, clientStream, keepaliveMs, {
     translate: (event) => translator.push(event).map((chunk) => ({ data: chunk })),
     collect: (events) => translator.collect(events),
     ending: (error) => {
@@ -125,9 +136,9 @@ function chatSink(res: ServerResponse, translator: ChatStreamTranslator, clientS
 }
 
 /** Responses: renumbered public events with a terminal event always, or the final response. */
-function responsesSink(res: ServerResponse, clientStream: boolean): StreamSink {
+function responsesSink(res: ServerResponse, clientStream: boolean, keepaliveMs: number): StreamSink {
   const normaliser = new PublicResponsesStream();
-  return translatingSink(res, clientStream, {
+  return translatingSink(res, clientStream, keepaliveMs, {
     translate: (event) => normaliser.push(event).map((normalised) => ({ data: normalised, event: normalised.type })),
     collect: (events) => collectResponse(events),
     ending: (error) =>
@@ -164,7 +175,7 @@ export function handleV1ChatCompletions(ctx: GatewayContext, req: IncomingMessag
     requireV1(admitted.pool);
     const translation = toBackendFromChat(parseJsonBody(await readDecodedBody(req, ctx.bodyLimits)));
     const translator = new ChatStreamTranslator({ model: translation.model, includeUsage: translation.includeUsage });
-    return dispatchModelRequest(ctx, exchange, await translatedJob(ctx, exchange, admitted, translation.payload, chatSink(res, translator, translation.clientStream)));
+    return dispatchModelRequest(ctx, exchange, await translatedJob(ctx, exchange, admitted, translation.payload, chatSink(res, translator, translation.clientStream, ctx.sseKeepaliveMs)));
   });
 }
 
@@ -173,7 +184,7 @@ export function handleV1Responses(ctx: GatewayContext, req: IncomingMessage, res
     const admitted = await admitKey(ctx, req, exchange.trace);
     requireV1(admitted.pool);
     const translation = toBackendFromResponses(parseJsonBody(await readDecodedBody(req, ctx.bodyLimits)));
-    return dispatchModelRequest(ctx, exchange, await translatedJob(ctx, exchange, admitted, translation.payload, responsesSink(res, translation.clientStream)));
+    return dispatchModelRequest(ctx, exchange, await translatedJob(ctx, exchange, admitted, translation.payload, responsesSink(res, translation.clientStream, ctx.sseKeepaliveMs)));
   });
 }
 

@@ -148,6 +148,26 @@ describe('/v1 edges', () => {
     expect(row?.outputTokens).toBeGreaterThan(0);
   });
 
+  it('keeps a quiet chat stream alive with SSE comments', async () => {
+    const previous = h.gateway.context.sseKeepaliveMs;
+    h.gateway.context.sseKeepaliveMs = 50;
+    for (const id of ['acct-a', 'acct-b']) h.upstream.account(id).failNext(1, { hangAfterEvents: 6 });
+    const controller = new AbortController();
+    const response = await fetch(`${h.url}/v1/chat/completions`, {
+      method: 'POST',
+      signal: controller.signal,
+      headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-5.5', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    const reader = response.body!.getReader();
+    let text = '';
+    while (!text.includes(': keepalive')) text += new TextDecoder().decode((await reader.read()).value);
+    expect(text).toContain('"content"');
+    controller.abort();
+    h.gateway.context.sseKeepaliveMs = previous;
+    for (const id of ['acct-a', 'acct-b']) h.upstream.account(id).clearFaults();
+  });
+
   it('answers a streaming request whose response fails for good before any output with its HTTP error', async () => {
     for (const id of ['acct-a', 'acct-b']) h.upstream.account(id).failNext(1, { responseFailed: 'context_length_exceeded' });
     const response = await chatStream('a very long conversation');
