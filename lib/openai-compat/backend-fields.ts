@@ -6,6 +6,13 @@ export function backendServiceTier(tier: string | null | undefined): string | un
   return tier === 'fast' ? 'priority' : tier;
 }
 
+/** Client effort names the Codex backend does not take, as the nearest it does. */
+const EFFORT_ALIASES: Record<string, string> = { minimal: 'low', ultra: 'max' };
+
+export function backendEffort(effort: string): string {
+  return EFFORT_ALIASES[effort] ?? effort;
+}
+
 /** Instruction blocks (given instructions, lifted system messages) in order, a blank line apart. */
 export function joinInstructions(blocks: readonly string[]): string {
   return blocks.filter((block) => block !== '').join('\n\n');

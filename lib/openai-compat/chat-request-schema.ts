@@ -83,7 +83,7 @@ export const chatRequestSchema = z.strictObject({
   tools: z.array(functionTool).nullish(),
   tool_choice: toolChoice.optional(),
   parallel_tool_calls: z.boolean().nullish(),
-  reasoning_effort: z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max']).nullish(),
+  reasoning_effort: z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max', 'ultra']).nullish(),
   response_format: responseFormat.optional(),
   verbosity: z.enum(['low', 'medium', 'high']).nullish(),
   service_tier: z.enum(['auto', 'default', 'flex', 'scale', 'priority', 'fast']).nullish(),

@@ -153,6 +153,12 @@ describe('toBackendFromChat', () => {
     expect(payload.service_tier).toBeUndefined();
   });
 
+  it('sends the backend the efforts it takes: minimal as low, ultra as max', () => {
+    expect(toBackendFromChat({ model: 'm', messages: [user('hi')], reasoning_effort: 'minimal' }).payload.reasoning).toEqual({ effort: 'low' });
+    expect(toBackendFromChat({ model: 'm', messages: [user('hi')], reasoning_effort: 'ultra' }).payload.reasoning).toEqual({ effort: 'max' });
+    expect(toBackendFromChat({ model: 'm', messages: [user('hi')], reasoning_effort: 'xhigh' }).payload.reasoning).toEqual({ effort: 'xhigh' });
+  });
+
   it('accepts what OpenCode, Continue and Cline send, dropping the fields the backend cannot take', () => {
     const translation = toBackendFromChat({
       model: 'gpt-5.4',

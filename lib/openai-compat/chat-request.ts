@@ -9,7 +9,7 @@
  *   `stream_options.include_obfuscation`, message `name`: no backend equivalent, no visible effect.
  * - `store`: the backend always runs with `store:false`.
  */
-import { backendServiceTier, joinInstructions } from './backend-fields';
+import { backendEffort, backendServiceTier, joinInstructions } from './backend-fields';
 import { chatRequestSchema, type ChatMessage, type ChatRequest } from './chat-request-schema';
 import { invalidRequest, parseRequest, unsupportedParameter } from './errors';
 import type { BackendInputItem, BackendRequest, BackendToolChoice, FunctionTool, InputContentPart, MessageItem } from './types';
@@ -40,7 +40,7 @@ export function toBackendFromChat(body: unknown, options: { defaultInstructions?
     store: false,
   };
   if (request.reasoning_effort) {
-    payload.reasoning = { effort: request.reasoning_effort };
+    payload.reasoning = { effort: backendEffort(request.reasoning_effort) };
     if (request.reasoning_effort !== 'none') payload.include = ['reasoning.encrypted_content'];
   }
   const text = textConfig(request);

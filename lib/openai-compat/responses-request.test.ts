@@ -66,6 +66,11 @@ describe('toBackendFromResponses', () => {
     expect(payload.input).toEqual([userItem('run'), reasoning, call, { type: 'function_call_output', call_id: 'call_1', output: 'ok' }]);
   });
 
+  it('sends the backend the efforts it takes, keeping the rest of reasoning', () => {
+    const { payload } = toBackendFromResponses({ model: 'm', input: [userItem('go')], reasoning: { effort: 'minimal', summary: 'auto' } });
+    expect(payload.reasoning).toEqual({ effort: 'low', summary: 'auto' });
+  });
+
   it('accepts what OpenCode, Continue, Cline and OpenClaw send', () => {
     const { payload, clientStream } = toBackendFromResponses({
       model: 'gpt-5.4',

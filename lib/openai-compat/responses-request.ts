@@ -13,7 +13,7 @@
  * refuse; only remote `mcp` tools are refused here, since the upstream account would call them.
  */
 import { z } from 'zod';
-import { backendServiceTier, joinInstructions, withoutCodexMetadata } from './backend-fields';
+import { backendEffort, backendServiceTier, joinInstructions, withoutCodexMetadata } from './backend-fields';
 import { invalidRequest, parseRequest, unsupportedParameter } from './errors';
 import type { BackendInputItem, BackendRequest, BackendTool, JsonObject } from './types';
 
@@ -75,7 +75,10 @@ export function toBackendFromResponses(body: unknown): ResponsesTranslation {
     stream: true,
     store: false,
   };
-  if (request.reasoning) payload.reasoning = request.reasoning;
+  if (request.reasoning) {
+    const { effort } = request.reasoning as { effort?: unknown };
+    payload.reasoning = typeof effort === 'string' ? { ...request.reasoning, effort: backendEffort(effort) } : request.reasoning;
+  }
   if (request.text) payload.text = request.text;
   if (request.prompt_cache_key) payload.prompt_cache_key = request.prompt_cache_key;
   const serviceTier = backendServiceTier(request.service_tier);
