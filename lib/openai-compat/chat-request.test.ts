@@ -153,6 +153,12 @@ describe('toBackendFromChat', () => {
     expect(payload.service_tier).toBeUndefined();
   });
 
+  it('takes an explicit null for tool_choice and response_format as not given', () => {
+    const { payload } = toBackendFromChat({ model: 'm', messages: [user('hi')], tool_choice: null, response_format: null });
+    expect(payload.tool_choice).toBe('auto');
+    expect(payload.text).toBeUndefined();
+  });
+
   it('sends the backend the efforts it takes: minimal as low, ultra as max', () => {
     expect(toBackendFromChat({ model: 'm', messages: [user('hi')], reasoning_effort: 'minimal' }).payload.reasoning).toEqual({ effort: 'low' });
     expect(toBackendFromChat({ model: 'm', messages: [user('hi')], reasoning_effort: 'ultra' }).payload.reasoning).toEqual({ effort: 'max' });

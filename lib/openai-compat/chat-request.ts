@@ -150,7 +150,7 @@ function toBackendTool(tool: NonNullable<ChatRequest['tools']>[number]): Functio
 }
 
 function toBackendToolChoice(choice: ChatRequest['tool_choice']): BackendToolChoice {
-  if (choice === undefined) return 'auto';
+  if (choice == null) return 'auto';
   return typeof choice === 'string' ? choice : { type: 'function', name: choice.function.name };
 }
 

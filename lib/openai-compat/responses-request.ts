@@ -25,7 +25,7 @@ const responsesRequestSchema = z.strictObject({
   input: z.union([z.string(), z.array(inputItem)]),
   instructions: z.string().nullish(),
   tools: z.array(z.looseObject({ type: z.string() })).nullish(),
-  tool_choice: z.union([z.enum(['auto', 'none', 'required']), z.looseObject({ type: z.string() })]).optional(),
+  tool_choice: z.union([z.enum(['auto', 'none', 'required']), z.looseObject({ type: z.string() })]).nullish(),
   parallel_tool_calls: z.boolean().nullish(),
   reasoning: z.looseObject({ context: z.enum(['auto', 'current_turn', 'all_turns']).optional() }).nullish(),
   text: z.looseObject({}).nullish(),
