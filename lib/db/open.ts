@@ -29,10 +29,18 @@ export const MIGRATIONS_DIR = path.resolve('prisma/migrations');
 
 export type OpenOptions = { databaseUrl?: string; dataDir?: string; inMemory?: boolean };
 
+/**
+ * A database that does not answer must not hold requests (with their bodies) forever: connects
+ * give up after 5 s, queries after a minute, and idle connections are kept alive so a dead peer is
+ * noticed. Advisory-lock waits have no query limit: they last as long as another process's refresh.
+ */
+const CONNECT_TIMEOUT_MS = 5_000;
+const QUERY_TIMEOUT_MS = 60_000;
+
 export async function openDatabase(options: OpenOptions): Promise<Database> {
   const migrations = readMigrations(MIGRATIONS_DIR);
   if (options.databaseUrl) {
-    const migrator = new pg.Client({ connectionString: options.databaseUrl });
+    const migrator = new pg.Client({ connectionString: options.databaseUrl, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
     await migrator.connect();
     try {
       // Without parameters pg uses the simple protocol, which accepts a multi-statement script.
@@ -43,10 +51,10 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     } finally {
       await migrator.end();
     }
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS, keepAlive: true });
     // Advisory locks are held on connections of their own: a holder's work queries the main pool,
     // and holders that took its connections would wait on each other forever.
-    const lockPool = new pg.Pool({ connectionString: options.databaseUrl, max: 4 });
+    const lockPool = new pg.Pool({ connectionString: options.databaseUrl, max: 4, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
     return {
       kind: 'postgres',

@@ -275,7 +275,7 @@ class ClientSession {
       const started = this.ctx.clock();
       const result = await this.openUpstream(accountId);
       if (result.ok) {
-        this.attach(result.socket, accountId);
+        this.attach(result.socket, accountId, turn.model);
         return;
       }
       if (result.resetAt !== null) this.ctx.health.coolUntil(accountId, result.resetAt);
@@ -336,10 +336,12 @@ class ClientSession {
     };
   }
 
-  private attach(socket: WebSocket, accountId: string) {
-    // The client may have left while this socket was being opened: nobody would close it.
+  private attach(socket: WebSocket, accountId: string, model: string) {
+    // The client may have left while this socket was being opened: nobody would close it, and a
+    // half-open circuit gets its probe slot back.
     if (this.closed) {
       socket.terminate();
+      this.ctx.health.recordFailure({ accountId, model, routeClass: 'websocket' }, 'client', this.ctx.clock());
       return;
     }
     this.upstream = socket;

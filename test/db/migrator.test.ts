@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { openDatabase, MIGRATIONS_DIR } from '../../lib/db';
@@ -27,4 +28,22 @@ describe('boot migrator on PostgreSQL', () => {
       expect(row.applied_steps_count).toBe(1);
     }
   });
+});
+
+describe('a database that does not answer', () => {
+  it('fails to open within seconds instead of hanging', async () => {
+    // Accepts connections and never says a word, as a partitioned or failing-over server does.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const started = Date.now();
+    try {
+      await expect(openDatabase({ databaseUrl: `postgres://postgres@127.0.0.1:${port}/none` })).rejects.toThrow(/timeout/i);
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+  }, 20_000);
 });
