@@ -1,4 +1,4 @@
-import type { Database } from '../db';
+import { SerialFlush, type Database } from '../db';
 import type { Logger } from '../log';
 import type { AffinityKind } from '../routing';
 
@@ -20,6 +20,10 @@ type Entry = { accountId: string; expiresAt: number };
 export class AffinityStore {
   private readonly entries = new Map<string, Entry>();
   private readonly pending = new Map<string, { poolId: string; kind: AffinityKind; keyHash: string; entry: Entry }>();
+  private readonly writer = new SerialFlush(
+    () => this.writePending(),
+    () => this.pending.size > 0,
+  );
   private readonly warming = new Map<string, Promise<void>>();
   private readonly timer: NodeJS.Timeout;
 
@@ -87,8 +91,12 @@ export class AffinityStore {
     }
   }
 
-  async flush() {
-    if (this.pending.size === 0) return;
+  /** Saves the pending entries; one save at a time, however slow the database. */
+  flush(): Promise<void> {
+    return this.writer.run();
+  }
+
+  private async writePending() {
     const batch = [...this.pending.values()];
     this.pending.clear();
     for (const { poolId, kind, keyHash, entry } of batch) {

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Database } from '../db';
+import { SerialFlush, type Database } from '../db';
 import type { Logger } from '../log';
 import { onChange } from '../events';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -45,6 +45,10 @@ export class PoolRegistry {
   private readonly stale = new Set<string>();
   private readonly accountPool = new Map<string, string>();
   private readonly pendingWindows = new Map<string, { accountId: string; window: QuotaWindow; source: string }>();
+  private readonly windowWriter = new SerialFlush(
+    () => this.writePendingWindows(),
+    () => this.pendingWindows.size > 0,
+  );
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly unsubscribe: () => void;
 
@@ -228,8 +232,12 @@ export class PoolRegistry {
    * Writes the pending evidence in one statement: rows travel as one JSON parameter, accounts
    * deleted meanwhile are skipped, and a row never overwrites newer evidence (another process).
    */
-  async flushWindows() {
-    if (this.pendingWindows.size === 0) return;
+  /** Writes the pending evidence; one write at a time, however slow the database. */
+  flushWindows(): Promise<void> {
+    return this.windowWriter.run();
+  }
+
+  private async writePendingWindows() {
     const rows = [...this.pendingWindows.values()].map(({ accountId, window, source }) => ({
       id: randomUUID(),
       accountId,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Database } from '../db';
+import { SerialFlush, type Database } from '../db';
 import type { FaultClass } from '../routing';
 import type { Logger } from '../log';
 import type { TokenUsage } from './pricing';
@@ -45,6 +45,9 @@ function insertFromJson(table: string, columns: readonly string[]): string {
   return `INSERT INTO "${table}" (${list}) SELECT ${list} FROM json_populate_recordset(NULL::"${table}", $1::json)`;
 }
 
+/** Rows held while the database is behind; past this, new rows are dropped (and counted), not queued. */
+const MAX_QUEUED_ROWS = 50_000;
+
 /**
  * Request-log rows are queued on the hot path and written in batches behind it; `flush()` on
  * shutdown writes what is left.
@@ -52,7 +55,12 @@ function insertFromJson(table: string, columns: readonly string[]): string {
 export class RequestLogWriter {
   private queue: RequestRecord[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> = Promise.resolve();
+  /** Rows not queued because the queue was full (the database far behind); reported once written. */
+  private dropped = 0;
+  private readonly writer = new SerialFlush(
+    () => this.writeQueued(),
+    () => this.queue.length > 0,
+  );
 
   constructor(
     private readonly db: Database,
@@ -61,18 +69,29 @@ export class RequestLogWriter {
   ) {}
 
   record(entry: RequestRecord): void {
+    if (this.queue.length >= MAX_QUEUED_ROWS) {
+      this.dropped += 1;
+      return;
+    }
     this.queue.push(entry);
     if (this.queue.length >= this.options.maxBatch) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), this.options.intervalMs);
   }
 
+  /** Writes everything queued so far (and what arrives meanwhile), one batch at a time. */
   flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const batch = this.queue;
-    this.queue = [];
-    this.flushing = this.flushing.then(() => (batch.length ? this.write(batch) : undefined));
-    return this.flushing;
+    return this.writer.run();
+  }
+
+  private writeQueued(): Promise<void> {
+    const batch = this.queue.splice(0, this.options.maxBatch * 10);
+    if (this.dropped > 0) {
+      this.log.warn({ rows: this.dropped }, 'request log rows were dropped: the database is too far behind');
+      this.dropped = 0;
+    }
+    return this.write(batch);
   }
 
   /**
