@@ -311,7 +311,8 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
   if (contentType.includes('text/event-stream')) {
     const result = await relaySse({
       body: response.body,
-      sink: job.sink ?? passthroughSink(res, ctx.sseKeepaliveMs),
+      // A client that takes nothing for as long as an upstream may stay silent is gone.
+      sink: job.sink ?? passthroughSink(res, ctx.sseKeepaliveMs, ctx.timeouts.bodyIdleMs),
       status,
       headers,
       started: trace.started,

@@ -74,7 +74,7 @@ describe('relaySse', () => {
     const body = new ScriptedBody();
     let relayed: Promise<unknown> = Promise.resolve();
     server = createServer((_req, res) => {
-      relayed = relay(body, passthroughSink(res, 0));
+      relayed = relay(body, passthroughSink(res, 0, 60_000));
       body.reader!.onData(Buffer.concat([CREATED, DELTA]));
       setTimeout(() => {
         body.reader!.onData(COMPLETED);
@@ -100,7 +100,7 @@ describe('relaySse', () => {
     let relayed: Promise<unknown> = Promise.resolve();
     const delta = DELTA.toString();
     server = createServer((_req, res) => {
-      relayed = relay(body, passthroughSink(res, 10));
+      relayed = relay(body, passthroughSink(res, 10, 60_000));
       body.reader!.onData(Buffer.concat([CREATED, DELTA, Buffer.from(delta.slice(0, 30))]));
       setTimeout(() => body.reader!.onData(Buffer.from(delta.slice(30))), 60);
       setTimeout(() => {

@@ -93,7 +93,7 @@ export class SseKeepalive {
  * rest of the tick on a chunked write, so the head leaves with the first events, and the end that
  * arrives in the same read as the last event leaves with it: one packet, one wake-up of the client.
  */
-export function passthroughSink(res: ServerResponse, keepaliveMs: number): StreamSink {
+export function passthroughSink(res: ServerResponse, keepaliveMs: number, stallMs: number): StreamSink {
   const keepalive = new SseKeepalive(res, keepaliveMs);
   return {
     passesBytes: true,
@@ -103,7 +103,7 @@ export function passthroughSink(res: ServerResponse, keepaliveMs: number): Strea
     },
     write(chunk) {
       keepalive.wrote(endsWithBlankLine(chunk));
-      if (!res.write(chunk) && !res.destroyed) return drained(res);
+      if (!res.write(chunk) && !res.destroyed) return drained(res, stallMs);
     },
     finish() {
       keepalive.stop();

@@ -51,11 +51,16 @@ function eventObjects(events: readonly SseEvent[]): ResponsesStreamEvent[] {
   return objects;
 }
 
+/** How often a quiet stream gets a keepalive, and how long a client may take nothing before it is dropped. */
+type Pacing = { keepaliveMs: number; stallMs: number };
+
+const pacingOf = (ctx: GatewayContext): Pacing => ({ keepaliveMs: ctx.sseKeepaliveMs, stallMs: ctx.timeouts.bodyIdleMs });
+
 /**
  * SSE writer with backpressure for translated events, and keepalives while the translation is
  * quiet (a chat stream shows nothing of the model's reasoning, which may last minutes).
  */
-function sseWriter(res: ServerResponse, keepaliveMs: number) {
+function sseWriter(res: ServerResponse, keepaliveMs: number, stallMs: number) {
   const keepalive = new SseKeepalive(res, keepaliveMs);
   return {
     open(headers: Record<string, string>) {
@@ -69,7 +74,7 @@ function sseWriter(res: ServerResponse, keepaliveMs: number) {
       let text = '';
       for (const { data, event } of frames) text += `${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
       keepalive.wrote(true);
-      return writeWithBackpressure(res, text);
+      return writeWithBackpressure(res, text, stallMs);
     },
     end(text: string) {
       keepalive.stop();
@@ -85,7 +90,7 @@ function sseWriter(res: ServerResponse, keepaliveMs: number) {
 function translatingSink(
   res: ServerResponse,
   clientStream: boolean,
-  keepaliveMs: number,
+  pacing: Pacing,
   shape: {
     translate: (event: ResponsesStreamEvent) => { data: unknown; event?: string }[];
     collect: (events: ResponsesStreamEvent[]) => unknown;
@@ -94,7 +99,7 @@ function translatingSink(
   },
 ): StreamSink {
   const collected: ResponsesStreamEvent[] = [];
-  const out = sseWriter(res, keepaliveMs);
+  const out = sseWriter(res, pacing.keepaliveMs, pacing.stallMs);
   return {
     refusesEarlyFailure: true,
     commit(_status, headers) {
@@ -122,8 +127,8 @@ function translatingSink(
 }
 
 /** Chat Completions: chunks, then `[DONE]` — or one `{"error":…}` chunk and no `[DONE]` after a failure. */
-function chatSink(res: ServerResponse, translator: ChatStreamTranslator, clientStream: boolean, keepaliveMs: number): StreamSink {
-  return translatingSink(res, clientStream, keepaliveMs, {
+function chatSink(res: ServerResponse, translator: ChatStreamTranslator, clientStream: boolean, pacing: Pacing): StreamSink {
+  return translatingSink(res, clientStream, pacing, {
     translate: (event) => translator.push(event).map((chunk) => ({ data: chunk })),
     collect: (events) => translator.collect(events),
     ending: (error) => {
@@ -136,9 +141,9 @@ function chatSink(res: ServerResponse, translator: ChatStreamTranslator, clientS
 }
 
 /** Responses: renumbered public events with a terminal event always, or the final response. */
-function responsesSink(res: ServerResponse, clientStream: boolean, keepaliveMs: number): StreamSink {
+function responsesSink(res: ServerResponse, clientStream: boolean, pacing: Pacing): StreamSink {
   const normaliser = new PublicResponsesStream();
-  return translatingSink(res, clientStream, keepaliveMs, {
+  return translatingSink(res, clientStream, pacing, {
     translate: (event) => normaliser.push(event).map((normalised) => ({ data: normalised, event: normalised.type })),
     collect: (events) => collectResponse(events),
     ending: (error) =>
@@ -175,7 +180,7 @@ export function handleV1ChatCompletions(ctx: GatewayContext, req: IncomingMessag
     requireV1(admitted.pool);
     const translation = toBackendFromChat(parseJsonBody(await readDecodedBody(req, ctx.bodyLimits)));
     const translator = new ChatStreamTranslator({ model: translation.model, includeUsage: translation.includeUsage });
-    return dispatchModelRequest(ctx, exchange, await translatedJob(ctx, exchange, admitted, translation.payload, chatSink(res, translator, translation.clientStream, ctx.sseKeepaliveMs)));
+    return dispatchModelRequest(ctx, exchange, await translatedJob(ctx, exchange, admitted, translation.payload, chatSink(res, translator, translation.clientStream, pacingOf(ctx))));
   });
 }
 
@@ -184,7 +189,7 @@ export function handleV1Responses(ctx: GatewayContext, req: IncomingMessage, res
     const admitted = await admitKey(ctx, req, exchange.trace);
     requireV1(admitted.pool);
     const translation = toBackendFromResponses(parseJsonBody(await readDecodedBody(req, ctx.bodyLimits)));
-    return dispatchModelRequest(ctx, exchange, await translatedJob(ctx, exchange, admitted, translation.payload, responsesSink(res, translation.clientStream, ctx.sseKeepaliveMs)));
+    return dispatchModelRequest(ctx, exchange, await translatedJob(ctx, exchange, admitted, translation.payload, responsesSink(res, translation.clientStream, pacingOf(ctx))));
   });
 }
 

@@ -1,9 +1,15 @@
 import type { Writable } from 'node:stream';
 
-/** Resolves when `stream` can take more, or is gone (a client that closes never drains). */
-export function drained(stream: Writable): Promise<void> {
+/**
+ * Resolves when `stream` can take more, or is gone (a client that closes never drains). One that
+ * takes nothing for `stallMs` is destroyed: a client that stopped reading would otherwise hold its
+ * stream, and the upstream one behind it, forever.
+ */
+export function drained(stream: Writable, stallMs: number): Promise<void> {
   return new Promise((resolve) => {
+    const stalled = setTimeout(() => stream.destroy(), stallMs).unref();
     const done = () => {
+      clearTimeout(stalled);
       stream.off('drain', done);
       stream.off('close', done);
       resolve();
@@ -13,8 +19,8 @@ export function drained(stream: Writable): Promise<void> {
   });
 }
 
-/** Writes `chunk`; a promise to wait for only when `stream` is full. */
-export function writeWithBackpressure(stream: Writable, chunk: string | Buffer): Promise<void> | void {
+/** Writes `chunk`; a promise to wait for only when `stream` is full (see `drained`). */
+export function writeWithBackpressure(stream: Writable, chunk: string | Buffer, stallMs: number): Promise<void> | void {
   if (stream.write(chunk) || stream.destroyed) return;
-  return drained(stream);
+  return drained(stream, stallMs);
 }

@@ -1,3 +1,4 @@
+import { connect as connectTcp } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { completedText, servedBy, startHarness, streamTurn, warmAccounts, type Harness } from '../support/gateway-harness';
 
@@ -111,6 +112,27 @@ describe('streams', () => {
     expect(text).toContain('response.completed');
     controller.abort();
   });
+
+  it('drops a client that stops reading, and the upstream stream behind it', async () => {
+    h = await startHarness({ accounts: ['acct-a'], gateway: { timeouts: { connectMs: 15_000, headersMs: 300_000, bodyIdleMs: 500 } } });
+    await warmAccounts(h);
+    const body = JSON.stringify({ model: 'gpt-5.5', stream: true, input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'long [[words:99999]]' }] }] });
+    const socket = connectTcp(Number(new URL(h.url).port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(`POST /backend-api/codex/responses HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${h.key}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    // Reads the head, then nothing more: the gateway's writes back up.
+    await new Promise((resolve) => socket.once('data', resolve));
+    socket.pause();
+    // (A paused socket cannot see its own close: the gateway's log row tells.)
+    let row = null;
+    for (let i = 0; i < 150 && !row; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await h.gateway.context.requestLog.flush();
+      row = await h.db.prisma.requestLog.findFirst({ where: { route: '/backend-api/codex/responses', status: 499 } });
+    }
+    socket.destroy();
+    expect(row).toMatchObject({ errorCode: 'client_closed' });
+  }, 30_000);
 
   it('keeps a quiet stream alive with SSE comments', async () => {
     h = await startHarness({ accounts: ['acct-a'] });
