@@ -100,6 +100,12 @@ async function main() {
     if (stopping) return;
     stopping = true;
     log.info({ signal, inFlight }, 'draining');
+    // Whatever hangs past the grace period (a database that stopped answering) does not keep the
+    // process from exiting.
+    setTimeout(() => {
+      log.error('shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, config.shutdownGraceMs + 10_000).unref();
     admin?.remove();
     server.close();
     server.closeIdleConnections();
