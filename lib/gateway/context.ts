@@ -7,6 +7,7 @@ import { onChange } from '../events';
 import { addressList } from '../http/client-ip';
 import type { BlockList } from 'node:net';
 import { RequestLogWriter } from '../usage/request-log';
+import { RetentionSweeper } from '../usage/retention';
 import { AffinityStore } from './affinity';
 import { CatalogSync } from './catalog';
 import { CredentialStore } from './credentials';
@@ -103,6 +104,7 @@ export function createGatewayContext(runtime: Runtime, options: GatewayOptions =
     }
     if (event.kind === 'settings') loadSettings(db).then(applySettings, (err: unknown) => log.warn({ err }, 'settings reload failed'));
   });
+  const retention = new RetentionSweeper(db, log, clock, () => getSettings().requestLogRetentionDays);
   const context: GatewayContext = {
     runtime,
     clock,
@@ -130,6 +132,7 @@ export function createGatewayContext(runtime: Runtime, options: GatewayOptions =
       keys.close();
       catalog.close();
       probe.close();
+      retention.close();
       await requestLog.flush();
       await pools.close();
       await affinity.close();

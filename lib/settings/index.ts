@@ -36,6 +36,8 @@ export const settingsSchema = z.object({
   requestBodyMaxMb: z.number().int().min(1).max(1_024).default(64),
   compressedRequestBodyMaxMb: z.number().int().min(1).max(1_024).default(32),
   decompressionRatioMax: z.number().int().min(2).max(10_000).default(200),
+  /** Request-log rows (metadata only) are deleted after this many days. */
+  requestLogRetentionDays: z.number().int().min(1).max(3_650).default(90),
   /** Runtime (gateway) callers must come from one of these; empty = anyone. */
   ipAllowlist: z.array(ipRule).max(200).default([]),
   /** Proxies whose X-Forwarded-For is believed. */

@@ -32,6 +32,7 @@ export default async function SystemPage() {
             { name: 'requestBodyMaxMb', label: 'Request body limit (MB, decoded)', type: 'number', required: true, min: 1, max: 1024, defaultValue: s.requestBodyMaxMb },
             { name: 'compressedRequestBodyMaxMb', label: 'Compressed request body limit (MB)', type: 'number', required: true, min: 1, max: 1024, defaultValue: s.compressedRequestBodyMaxMb },
             { name: 'decompressionRatioMax', label: 'Decompression ratio limit', type: 'number', required: true, min: 2, max: 10000, defaultValue: s.decompressionRatioMax },
+            { name: 'requestLogRetentionDays', label: 'Keep request logs (days)', type: 'number', required: true, min: 1, max: 3650, defaultValue: s.requestLogRetentionDays },
             { name: 'codexClientVersion', label: 'Codex client version header', type: 'text', required: true, maxLength: 40, defaultValue: s.codexClientVersion },
             { name: 'websocketIdleTimeoutMs', label: 'Websocket idle timeout (ms)', type: 'number', required: true, min: 60000, max: 3600000, defaultValue: s.websocketIdleTimeoutMs },
             { name: 'websocketMaxPerKey', label: 'Open websockets per key', type: 'number', required: true, min: 1, max: 100000, defaultValue: s.websocketMaxPerKey },
