@@ -29,6 +29,17 @@ describe('SseParser', () => {
     expect(parser.end()).toEqual([]);
   });
 
+  it('ends events at a blank line whatever line endings are mixed around it', () => {
+    const text = 'data: a\n\r\ndata: b\r\n\ndata: c\r\n\r\ndata: d\n\n';
+    const bytes = Buffer.from(text);
+    for (const size of [1, 2, 3, bytes.length]) {
+      const parser = new SseParser();
+      const events = [];
+      for (let i = 0; i < bytes.length; i += size) events.push(...parser.push(bytes.subarray(i, i + size)));
+      expect(events.map((e) => e.data), `chunks of ${size}`).toEqual(['a', 'b', 'c', 'd']);
+    }
+  });
+
   it('keeps a final event that lacks its blank line', () => {
     const parser = new SseParser();
     expect(parser.push(Buffer.from('data: tail'))).toEqual([]);

@@ -77,11 +77,15 @@ export class SseParser {
   }
 }
 
-/** The next blank line (`\n\n` or `\r\n\r\n`) at or after `from`. */
+/**
+ * The next blank line at or after `from`: a line ending (`\n` or `\r\n`) followed by an empty line
+ * (`\n` or `\r\n`), whichever endings a server mixes.
+ */
 function findBoundary(bytes: Buffer, from: number): { index: number; length: number } | null {
   for (let i = bytes.indexOf(LF, from); i !== -1; i = bytes.indexOf(LF, i + 1)) {
-    if (bytes[i + 1] === LF) return { index: i, length: 2 };
-    if (bytes[i + 1] === CR && bytes[i + 2] === LF && bytes[i - 1] === CR) return { index: i - 1, length: 4 };
+    const lineEnd = i > 0 && bytes[i - 1] === CR ? i - 1 : i;
+    if (bytes[i + 1] === LF) return { index: lineEnd, length: i + 2 - lineEnd };
+    if (bytes[i + 1] === CR && bytes[i + 2] === LF) return { index: lineEnd, length: i + 3 - lineEnd };
   }
   return null;
 }
