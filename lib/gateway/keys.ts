@@ -34,6 +34,8 @@ const NEGATIVE_TTL_MS = 5_000;
 const LAST_USED_DEBOUNCE_MS = 60_000;
 /** Prefixes are chosen by callers, so the cache is bounded (oldest entries go first). */
 const MAX_CACHED_PREFIXES = 50_000;
+/** Key rows read at once: made-up keys, each a lookup, must not take the database's connections. */
+const MAX_CONCURRENT_LOOKUPS = 4;
 
 const missing = () => new AppError('api_key_missing', 'a valid Pool API key is required', 401);
 
@@ -44,6 +46,10 @@ const missing = () => new AppError('api_key_missing', 'a valid Pool API key is r
  */
 export class KeyAuthenticator {
   private readonly cache = new Map<string, CachedKey | { absentUntil: number }>();
+  /** Lookups under way by prefix: a burst of requests with one new key reads its row once. */
+  private readonly loading = new Map<string, Promise<CachedKey | null>>();
+  private lookupsRunning = 0;
+  private readonly waitingLookups: (() => void)[] = [];
   private readonly lastUsedWritten = new Map<string, number>();
   private readonly unsubscribe: () => void;
 
@@ -98,6 +104,28 @@ export class KeyAuthenticator {
     } else if (cached && now - cached.loadedAt < POSITIVE_TTL_MS) {
       return cached;
     }
+    let loading = this.loading.get(prefix);
+    if (!loading) {
+      loading = this.load(prefix, now).finally(() => this.loading.delete(prefix));
+      this.loading.set(prefix, loading);
+    }
+    return loading;
+  }
+
+  private async load(prefix: string, now: number): Promise<CachedKey | null> {
+    if (this.lookupsRunning < MAX_CONCURRENT_LOOKUPS) this.lookupsRunning += 1;
+    else await new Promise<void>((resolve) => this.waitingLookups.push(resolve));
+    try {
+      return await this.read(prefix, now);
+    } finally {
+      // The slot passes straight to the next lookup waiting, if any.
+      const next = this.waitingLookups.shift();
+      if (next) next();
+      else this.lookupsRunning -= 1;
+    }
+  }
+
+  private async read(prefix: string, now: number): Promise<CachedKey | null> {
     const row = await this.db.prisma.apiKey.findUnique({ where: { prefix }, include: { pool: { select: { status: true } } } });
     if (!row) {
       this.remember(prefix, { absentUntil: now + NEGATIVE_TTL_MS });

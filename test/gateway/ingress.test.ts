@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, streamTurn, type Harness } from '../support/gateway-harness';
@@ -217,6 +218,28 @@ describe('operations', () => {
     const draining = await fetch(`${h.url}/readyz`);
     expect(draining.status).toBe(503);
     expect(await draining.json()).toEqual({ status: 'unavailable' });
+  });
+});
+
+describe('key lookups', () => {
+  it('reads a new key once for a burst of requests, and made-up keys a few at a time', async () => {
+    const counted = await startHarness({ accounts: ['acct-a'], countQueries: true });
+    try {
+      // All at once, as requests that arrive together reach the key check before any read returns.
+      const { keys } = counted.gateway.context;
+      const check = (key: string) => keys.authenticate(`Bearer ${key}`).then(() => 'ok', (error: { code: string }) => error.code);
+      const burst = await Promise.all(Array.from({ length: 30 }, () => check(counted.key)));
+      expect(burst).toEqual(Array(30).fill('ok'));
+      expect(counted.queries.keyReads).toBe(1);
+
+      const madeUp = () => `sk-cp-${randomBytes(6).toString('hex')}_${randomBytes(16).toString('hex')}`;
+      const refused = await Promise.all(Array.from({ length: 40 }, () => check(madeUp())));
+      expect(refused).toEqual(Array(40).fill('api_key_missing'));
+      expect(counted.queries.keyReads).toBe(41);
+      expect(counted.queries.mostKeyReadsInFlight).toBe(4);
+    } finally {
+      await counted.close();
+    }
   });
 });
 

@@ -20,7 +20,8 @@ export type Harness = {
   upstream: FakeUpstream;
   gateway: Gateway;
   db: Database;
-  queries: { count: number };
+  /** Database calls so far, and (when counted) the most key-row reads that were in flight at once. */
+  queries: { count: number; keyReads: number; keyReadsInFlight: number; mostKeyReadsInFlight: number };
   /** Set when the harness runs on PostgreSQL. */
   databaseUrl: string | undefined;
   runtime: Runtime;
@@ -42,12 +43,20 @@ export type HarnessOptions = {
   countQueries?: boolean;
 };
 
-function countingDatabase(db: Database, queries: { count: number }): Database {
+function countingDatabase(db: Database, queries: Harness['queries']): Database {
   const prisma = db.prisma.$extends({
     query: {
-      async $allOperations({ args, query }) {
+      async $allOperations({ model, operation, args, query }) {
         queries.count += 1;
-        return query(args);
+        const keyRead = model === 'ApiKey' && operation === 'findUnique';
+        if (!keyRead) return query(args);
+        queries.keyReads += 1;
+        queries.mostKeyReadsInFlight = Math.max(queries.mostKeyReadsInFlight, ++queries.keyReadsInFlight);
+        try {
+          return await query(args);
+        } finally {
+          queries.keyReadsInFlight -= 1;
+        }
       },
     },
   }) as unknown as Database['prisma'];
@@ -80,7 +89,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   });
   const databaseUrl = options.database === 'postgres' ? await createPostgresDatabase() : undefined;
   const opened = databaseUrl ? await openDatabase({ databaseUrl }) : await openDatabase({ inMemory: true });
-  const queries = { count: 0 };
+  const queries = { count: 0, keyReads: 0, keyReadsInFlight: 0, mostKeyReadsInFlight: 0 };
   const db: Database = options.countQueries ? countingDatabase(opened, queries) : opened;
   const keys = loadInstanceKeys(config);
   const runtime: Runtime = { config, db, keys, log: createLogger('silent'), bootstrapped: true };
