@@ -1,5 +1,5 @@
 import { AppError } from '../errors';
-import { NEEDS_OPERATOR_OR_OTHER_REQUEST, planRoute, type HealthKey, type RouteClass } from '../routing';
+import { NEEDS_OPERATOR_OR_OTHER_REQUEST, assessQuota, planRoute, type ExcludedAccount, type HealthKey, type RouteClass } from '../routing';
 import type { GatewayContext } from './context';
 import type { PoolState } from './pool-state';
 
@@ -30,8 +30,8 @@ export type PlanRequest = {
 export class AccountPlan {
   readonly order: string[];
   private readonly needsProbe: ReadonlySet<string>;
-  /** Accounts this request could use once time passes; paused, unsupported or pinned-away ones are not. */
-  private readonly waitable: readonly string[];
+  /** Why the planner left accounts out: the Retry-After after a failure skips those waiting does not bring back. */
+  private readonly excluded: readonly ExcludedAccount[];
   /** Accounts tried, and those found out of quota (by the probe or by a 429 usage limit). */
   private considered = 0;
   private usageLimited = 0;
@@ -73,8 +73,7 @@ export class AccountPlan {
     }
     this.order = routePlan.plan;
     this.needsProbe = new Set(routePlan.needsProbe);
-    const ruledOut = new Set(routePlan.excluded.filter((e) => e.reasons.some((r) => NEEDS_OPERATOR_OR_OTHER_REQUEST.has(r))).map((e) => e.accountId));
-    this.waitable = pool.snapshots.filter((s) => !ruledOut.has(s.id)).map((s) => s.id);
+    this.excluded = routePlan.excluded;
   }
 
   /**
@@ -88,10 +87,8 @@ export class AccountPlan {
     this.considered += 1;
     if (!this.needsProbe.has(accountId)) return true;
     await ctx.probe.probe(accountId);
-    // As eligibility reads it: a full window counts until its reset, and forever without one.
-    const now = ctx.clock();
-    const exhausted = ctx.pools.account(accountId)?.snapshot.windows.some((w) => w.usedPercent >= 100 && (w.resetsAt === null || w.resetsAt > now));
-    if (!exhausted) return true;
+    const snapshot = ctx.pools.account(accountId)?.snapshot;
+    if (!snapshot || !assessQuota(snapshot.windows, ctx.clock()).exhausted) return true;
     this.usageLimited += 1;
     ctx.health.recordFailure(healthKey, 'platform', ctx.clock());
     return false;
@@ -125,14 +122,11 @@ export class AccountPlan {
    */
   retryAfter(): { retryAt: number; seconds: number } | null {
     const now = this.ctx.clock();
+    const ruledOut = new Set(this.excluded.filter((e) => e.reasons.some((r) => NEEDS_OPERATOR_OR_OTHER_REQUEST.has(r))).map((e) => e.accountId));
     let earliest: number | null = null;
-    for (const accountId of this.waitable) {
-      const snapshot = this.ctx.pools.account(accountId)?.snapshot;
-      if (!snapshot) continue;
-      let freeAt = this.ctx.health.cooldownEnd(snapshot.id, now) ?? now;
-      for (const window of snapshot.windows) {
-        if (window.usedPercent >= 100 && window.resetsAt !== null && window.resetsAt > now) freeAt = Math.max(freeAt, window.resetsAt);
-      }
+    for (const snapshot of this.request.pool.snapshots) {
+      if (ruledOut.has(snapshot.id)) continue;
+      const freeAt = Math.max(this.ctx.health.cooldownEnd(snapshot.id, now) ?? now, assessQuota(snapshot.windows, now).exhaustedUntil ?? now);
       if (freeAt > now && (earliest === null || freeAt < earliest)) earliest = freeAt;
     }
     return earliest === null ? null : { retryAt: earliest, seconds: Math.max(1, Math.ceil((earliest - now) / 1000)) };
@@ -147,13 +141,12 @@ export function recordFailover(ctx: GatewayContext, key: HealthKey, usageLimited
 }
 
 /**
- * After a usage limit: the account sits out until its reset, as the answer gave it or else as the
- * latest reset among its exhausted windows.
+ * After a usage limit: the account sits out until its reset, as the answer gave it or else as its
+ * quota evidence says (the planner's reading of its exhausted windows).
  */
 export function coolUntilReset(ctx: GatewayContext, accountId: string, resetAt: number | null) {
   const windows = ctx.pools.account(accountId)?.snapshot.windows ?? [];
-  const resets = windows.filter((w) => w.usedPercent >= 100 && w.resetsAt !== null).map((w) => w.resetsAt!);
-  const until = resetAt ?? (resets.length ? Math.max(...resets) : null);
+  const until = resetAt ?? assessQuota(windows, ctx.clock()).exhaustedUntil;
   if (until !== null) ctx.health.coolUntil(accountId, until);
 }
 

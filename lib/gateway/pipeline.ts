@@ -192,8 +192,9 @@ export async function dispatch(ctx: GatewayContext, exchange: Exchange, job: Ups
     if (status === 401) throw new AppError('upstream_unauthorized', 'the upstream account was refused; it will be re-authenticated', 502);
     // Translated (/v1) requests always get OpenAI-shaped errors, never the backend's own body.
     if (job.sink && !job.respond) {
-      if (!lastFailure.passthrough.streamFailure) throw upstreamError(status, body, finalHeaders);
-      throw upstreamFailureError({ code: lastFailure.code, message: lastFailure.message }, finalHeaders['retry-after'] ? { 'retry-after': finalHeaders['retry-after'] } : {});
+      const retryAfter: Record<string, string> = finalHeaders['retry-after'] ? { 'retry-after': finalHeaders['retry-after'] } : {};
+      if (!lastFailure.passthrough.streamFailure) throw upstreamError(status, body, retryAfter);
+      throw upstreamFailureError({ code: lastFailure.code, message: lastFailure.message }, retryAfter);
     }
     if (job.respond) job.respond({ status, headers: finalHeaders, body, accountId: lastFailure.accountId });
     else {
@@ -217,8 +218,7 @@ function upstreamError(status: number, body: Buffer, headers: Record<string, str
   const error = (parseJsonOrNull(body) as { error?: { code?: unknown; type?: unknown; message?: unknown } } | null)?.error;
   const code = typeof error?.code === 'string' ? error.code : typeof error?.type === 'string' ? error.type : `upstream_${status}`;
   const message = typeof error?.message === 'string' ? error.message : `the upstream answered ${status}`;
-  const retryAfter: Record<string, string> = headers['retry-after'] ? { 'retry-after': headers['retry-after'] } : {};
-  return new AppError(code, message, status, null, retryAfter);
+  return new AppError(code, message, status, null, headers);
 }
 
 /** Upstream headers passed on by name, beside the `x-codex-*` family. */

@@ -60,7 +60,7 @@ const pacingOf = (ctx: GatewayContext): Pacing => ({ keepaliveMs: ctx.sseKeepali
  * SSE writer with backpressure for translated events, and keepalives while the translation is
  * quiet (a chat stream shows nothing of the model's reasoning, which may last minutes).
  */
-function sseWriter(res: ServerResponse, keepaliveMs: number, stallMs: number) {
+function sseWriter(res: ServerResponse, { keepaliveMs, stallMs }: Pacing) {
   const keepalive = new SseKeepalive(res, keepaliveMs);
   return {
     open(headers: Record<string, string>) {
@@ -99,7 +99,7 @@ function translatingSink(
   },
 ): StreamSink {
   const collected: ResponsesStreamEvent[] = [];
-  const out = sseWriter(res, pacing.keepaliveMs, pacing.stallMs);
+  const out = sseWriter(res, pacing);
   return {
     refusesEarlyFailure: true,
     commit(_status, headers) {

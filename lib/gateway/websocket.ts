@@ -278,7 +278,7 @@ class ClientSession {
         this.attach(result.socket, accountId, turn.model);
         return;
       }
-      if (result.resetAt !== null) this.ctx.health.coolUntil(accountId, result.resetAt);
+      if (result.usageLimited) coolUntilReset(this.ctx, accountId, result.resetAt);
       accounts.failedOver(accountId, result.usageLimited);
       turn.trace.attempt(accountId, result.status, started, 'account', result.code, true);
     }
@@ -377,7 +377,7 @@ class ClientSession {
       const status = typeof payload?.status === 'number' ? payload.status : 500;
       const code = String(payload?.error?.code ?? payload?.error?.type ?? 'upstream_error');
       const limit = status === 429 ? parseUsageLimitBody(payload, this.ctx.clock()) : null;
-      if (limit?.resetsAt) this.ctx.health.coolUntil(accountId, limit.resetsAt);
+      if (limit) coolUntilReset(this.ctx, accountId, limit.resetsAt);
       if (!turn.committed && (status === 429 || status >= 500)) {
         if (!turn.chained) return void this.failover(status, code, limit !== null);
         return this.leaveAccount(status, code);

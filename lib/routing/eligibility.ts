@@ -86,7 +86,7 @@ function isPinnedElsewhere(accountId: string, request: RouteRequest): boolean {
   );
 }
 
-interface QuotaAssessment {
+export interface QuotaAssessment {
   state: QuotaState;
   headroomPercent: number;
   exhausted: boolean;
@@ -99,7 +99,7 @@ interface QuotaAssessment {
  * reset has already passed, describes the past and is skipped. Without current evidence an account
  * is `needs_probe`, never excluded.
  */
-function assessQuota(windows: readonly QuotaWindow[], now: number): QuotaAssessment {
+export function assessQuota(windows: readonly QuotaWindow[], now: number): QuotaAssessment {
   let hasPrimary = false;
   let hasSecondary = false;
   let headroomPercent = 100;

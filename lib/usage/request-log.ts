@@ -47,6 +47,8 @@ function insertFromJson(table: string, columns: readonly string[]): string {
 
 /** Rows held while the database is behind; past this, new rows are dropped (and counted), not queued. */
 const MAX_QUEUED_ROWS = 50_000;
+/** Rows in one write: a backlog goes out in statements of bounded size. */
+const MAX_ROWS_PER_WRITE = 5_000;
 
 /**
  * Request-log rows are queued on the hot path and written in batches behind it; `flush()` on
@@ -86,7 +88,7 @@ export class RequestLogWriter {
   }
 
   private writeQueued(): Promise<void> {
-    const batch = this.queue.splice(0, this.options.maxBatch * 10);
+    const batch = this.queue.splice(0, MAX_ROWS_PER_WRITE);
     if (this.dropped > 0) {
       this.log.warn({ rows: this.dropped }, 'request log rows were dropped: the database is too far behind');
       this.dropped = 0;
