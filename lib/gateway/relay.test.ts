@@ -131,17 +131,45 @@ describe('relaySse', () => {
     expect(blocks.filter((block) => block !== ': keepalive').join('\n\n')).toBe(`${CREATED}${DELTA}${DELTA}${COMPLETED}`);
   });
 
-  it('sends the terminal event at once when the end of the body is late', async () => {
+  it("ends the client's stream at the terminal event, then reads the upstream to its end for evidence only", async () => {
     const body = new ScriptedBody();
+    const rateLimits: string[] = [];
     const { sink, writes, finished } = recordingSink();
-    const result = relay(body, sink);
+    let settled = false;
+    const result = relay(body, sink, { onRateLimitEvent: (data) => void rateLimits.push(data) }).then((r) => ((settled = true), r));
     body.reader!.onData(Buffer.concat([CREATED, DELTA, COMPLETED]));
     await Promise.resolve();
     expect(writes).toEqual([`${CREATED}${DELTA}${COMPLETED}`]);
+    // The client has the whole response: its stream ends before the upstream closes its own.
+    expect(finished).toEqual([null]);
+    const late = frame('codex.rate_limits', { rate_limits: { primary: { used_percent: 5 } } });
+    body.reader!.onData(late);
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    expect(writes).toHaveLength(1);
+    expect(rateLimits).toHaveLength(1);
+    body.reader!.onEnd();
+    expect(await result).toMatchObject({ kind: 'completed', usage: { inputTokens: 3, outputTokens: 2 } });
+    expect(finished).toEqual([null]);
+    expect(body.calls).not.toContain('destroy');
+  });
+
+  it('ends the stream once a busy sink has taken the terminal event, and resumes the upstream to read its end', async () => {
+    const body = new ScriptedBody();
+    let release = () => undefined as void;
+    const { sink, writes, finished } = recordingSink(() => (writes.length === 1 ? new Promise<void>((resolve) => (release = resolve)) : undefined));
+    const result = relay(body, sink);
+    body.reader!.onData(Buffer.concat([CREATED, DELTA]));
+    body.reader!.onData(COMPLETED);
     expect(finished).toEqual([]);
+    release();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toEqual([`${CREATED}${DELTA}`, `${COMPLETED}`]);
+    expect(finished).toEqual([null]);
+    // Paused while the sink was busy: the upstream must flow again, or its end never comes.
+    expect(body.calls).toEqual(['pause', 'resume']);
     body.reader!.onEnd();
     expect(await result).toMatchObject({ kind: 'completed' });
-    expect(finished).toEqual([null]);
   });
 
   it('pauses the upstream while the sink is busy, then writes in order and ends after the last byte', async () => {

@@ -7,6 +7,13 @@ import { eventType, failureOfEvent, responseIdOfCreatedEvent, usageOfTerminalEve
 
 const NO_EVENTS: readonly SseEvent[] = [];
 
+/**
+ * How long the upstream may keep a completed response's stream open after the client's has ended.
+ * Its end normally follows the terminal event at once; one that never comes must not hold the
+ * connection (and the request's log row) until the body idle timeout.
+ */
+const AFTER_COMPLETION_GRACE_MS = 2_000;
+
 /** Events that carry no output: before any other event arrives, an attempt may still fail over. */
 const PREAMBLE_EVENTS = new Set(['response.created', 'response.in_progress', 'codex.rate_limits', 'response.queued']);
 
@@ -166,11 +173,19 @@ class SseRelay implements BodyReader {
   private completed = false;
   private incomplete = false;
   private failure: { code: string; message?: string } | null = null;
+  /**
+   * The client's stream has ended: the response completed and every byte up to it went out. What
+   * the upstream still sends is read for quota evidence only.
+   */
+  private sinkFinished = false;
   /** A sink write not finished yet (backpressure, or a translating sink's own pace). */
   private writing = false;
   /** The body ended or broke: what to do once the sink is idle. */
   private ending: (() => void) | null = null;
   private settled = false;
+  /** The upstream body ended or broke: there is nothing left to resume. */
+  private bodyDone = false;
+  private graceTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly options: RelayOptions,
@@ -182,10 +197,12 @@ class SseRelay implements BodyReader {
   }
 
   onEnd() {
+    this.bodyDone = true;
     this.guarded(this.end, undefined);
   }
 
   onError(error: Error) {
+    this.bodyDone = true;
     this.guarded(this.fail, error);
   }
 
@@ -203,11 +220,13 @@ class SseRelay implements BodyReader {
   }
 
   private take(chunk: Buffer) {
+    if (this.sinkFinished) return this.observeAfterEnd(chunk);
     if (this.options.clientGone()) return this.abandon({ kind: 'client_closed', ttfbMs: this.ttfbMs });
     // The usual chunk mid-stream: its bytes leave first, and are inspected once they are on their way.
     if (this.committed && !this.writing && this.held.length === 0 && this.options.sink.passesBytes) {
       this.write(chunk, NO_EVENTS);
       for (const event of this.parser.push(chunk)) this.inspect(event);
+      if (this.completed) this.finishEarly();
       return;
     }
     let sawOutput = false;
@@ -223,9 +242,46 @@ class SseRelay implements BodyReader {
     }
     this.held.push({ chunk, events });
     if (this.committed || sawOutput) this.flush();
+    if (this.completed) this.finishEarly();
+  }
+
+  /**
+   * The response completed: the client's stream ends now rather than when the upstream closes its
+   * own, which clients wait for (the Codex CLI reports a turn done at the end of the body). The
+   * upstream body is still read to its end, so its connection is reused and late evidence counts.
+   */
+  private finishEarly() {
+    if (this.sinkFinished || this.failure || !this.committed) return;
+    this.whenIdle(() => {
+      this.flush();
+      this.whenIdle(() => {
+        this.finishSink(null);
+        this.graceTimer = setTimeout(() => this.guarded(this.stopWaitingForEnd, undefined), AFTER_COMPLETION_GRACE_MS).unref();
+      });
+    });
+  }
+
+  /** The upstream kept a completed stream open: its connection is given up, the response stands. */
+  private stopWaitingForEnd() {
+    this.options.body.destroy();
+    this.close(null, false);
+  }
+
+  private finishSink(error: { code: string } | null) {
+    if (this.sinkFinished) return;
+    this.sinkFinished = true;
+    this.options.sink.finish(error);
+  }
+
+  /** Bytes after the client's stream ended: only a rate-limit event still matters. */
+  private observeAfterEnd(chunk: Buffer) {
+    for (const event of this.parser.push(chunk)) {
+      if ((event.event ?? eventType(event.data)) === 'codex.rate_limits') this.options.observer.onRateLimitEvent?.(event.data);
+    }
   }
 
   private end() {
+    if (this.sinkFinished) return this.close(null, false);
     const tail = this.parser.end();
     for (const event of tail) this.inspect(event);
     if (tail.length) this.held.push({ chunk: Buffer.alloc(0), events: tail });
@@ -236,6 +292,7 @@ class SseRelay implements BodyReader {
   }
 
   private fail(error: Error) {
+    if (this.sinkFinished) return this.close(null, false);
     if (this.options.clientGone()) return this.abandon({ kind: 'client_closed', ttfbMs: this.ttfbMs });
     const code = (error as { code?: string }).code === 'UND_ERR_BODY_TIMEOUT' ? 'upstream_idle_timeout' : 'stream_error';
     if (!this.committed && !this.completed && !this.failure) return this.abandon({ kind: 'retryable', code });
@@ -284,7 +341,7 @@ class SseRelay implements BodyReader {
 
   /** Writes what is held, unless the sink is still busy (then the finished write flushes it). */
   private flush() {
-    if (this.writing || this.settled) return;
+    if (this.writing || this.settled || this.sinkFinished) return;
     if (!this.committed) {
       this.committed = true;
       this.options.sink.commit(this.options.status, this.options.headers);
@@ -310,8 +367,9 @@ class SseRelay implements BodyReader {
     this.writing = false;
     const ending = this.ending;
     this.ending = null;
+    // An early finish waits here while the body is still flowing; an end or a failure does not.
+    if (!this.bodyDone) this.options.body.resume();
     if (ending) return this.guarded(ending, undefined);
-    this.options.body.resume();
     if (this.held.length > 0) this.guarded(this.flush, undefined);
   };
 
@@ -322,7 +380,7 @@ class SseRelay implements BodyReader {
     this.options.body.destroy();
     if (this.settled) return;
     try {
-      this.options.sink.finish({ code: 'stream_error' });
+      this.finishSink({ code: 'stream_error' });
     } catch {
       // the client is left with what it got
     }
@@ -336,7 +394,7 @@ class SseRelay implements BodyReader {
   }
 
   private conclude(error: { code: string } | null, result: RelayResult) {
-    this.options.sink.finish(error);
+    this.finishSink(error);
     this.settle(result);
   }
 
@@ -349,6 +407,7 @@ class SseRelay implements BodyReader {
   private settle(result: RelayResult) {
     if (this.settled) return;
     this.settled = true;
+    clearTimeout(this.graceTimer);
     this.resolve(result);
   }
 }

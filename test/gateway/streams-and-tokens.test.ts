@@ -97,20 +97,35 @@ describe('streams', () => {
     expect(row).toMatchObject({ attemptCount: 1, errorClass: 'account' });
   });
 
-  it('relays the terminal event at once when the upstream keeps the stream open after it', async () => {
+  it("ends the client's stream at the terminal event when the upstream keeps its own open, and logs the row", async () => {
     h = await startHarness({ accounts: ['acct-a'] });
-    // Every event is sent, response.completed included, and then the body never ends.
-    const { controller, reader } = await openHangingStream(h, 1000);
+    // Every event is sent, response.completed included, and then the upstream body never ends.
+    const { reader } = await openHangingStream(h, 1000);
     const decoder = new TextDecoder();
     let text = '';
+    let ended = false;
     const deadline = new Promise<'timed out'>((resolve) => setTimeout(() => resolve('timed out'), 3000));
-    while (!text.includes('response.completed')) {
+    for (;;) {
       const read = await Promise.race([reader.read(), deadline]);
-      if (read === 'timed out' || read.done) break;
+      if (read === 'timed out') break;
+      if (read.done) {
+        ended = true;
+        break;
+      }
       text += decoder.decode(read.value, { stream: true });
     }
     expect(text).toContain('response.completed');
-    controller.abort();
+    // The Codex CLI reports a turn done only at the end of the body: it must not wait on the upstream.
+    expect(ended).toBe(true);
+    // The upstream is given up after a grace period; the request is logged as served.
+    let row = null;
+    for (let i = 0; i < 50 && !row; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await h.gateway.context.requestLog.flush();
+      row = await h.db.prisma.requestLog.findFirst({ where: { route: '/backend-api/codex/responses', status: 200 } });
+    }
+    expect(row).toMatchObject({ status: 200, errorCode: null });
+    expect(row!.outputTokens).toBeGreaterThan(0);
   });
 
   it('drops a client that stops reading, and the upstream stream behind it', async () => {
