@@ -6,7 +6,7 @@ import { bundleServer } from '../scripts/bundle-server.mjs';
 import { Pool } from 'undici';
 import WebSocket from 'ws';
 import { startUpstreamProcess } from './upstream-control';
-import { createPostgresDatabase } from '../test/support/postgres';
+import { createPostgresDatabase, dropTestDatabases } from '../test/support/postgres';
 
 type Target = { name: string; url: string; headers: Record<string, string> };
 
@@ -22,12 +22,27 @@ const CODEX_SIZED_BODY = turnBody('benchmark turn', 'You are a coding agent. '.r
 /** A model-like answer: about a hundred deltas, one per word (the fake upstream's `[[words:N]]`). */
 const LONG_BODY = turnBody('benchmark turn [[words:100]]');
 
+/**
+ * What the Codex CLI sends beside the body (codex-cli-capture.md, values made up): every path gets
+ * the same request, and every proxy passes what it should, so none is measured doing less.
+ */
+const CODEX_CLI_HEADERS = {
+  'x-codex-beta-features': 'remote_compaction_v2',
+  'x-codex-window-id': '0196f0a4-1111-7000-8000-bench00000001:0',
+  'x-codex-turn-metadata': JSON.stringify({ session_id: '0196f0a4-1111-7000-8000-bench00000001', turn_id: '0196f0a4-2222-7000-8000-bench00000002', request_kind: 'turn', sandbox: 'seccomp', sandbox_mode: 'read-only', model: 'gpt-5.5', reasoning_effort: 'medium' }),
+  'x-client-request-id': '0196f0a4-1111-7000-8000-bench00000001',
+  'session-id': '0196f0a4-1111-7000-8000-bench00000001',
+  'thread-id': '0196f0a4-1111-7000-8000-bench00000001',
+  originator: 'codex_exec',
+  'user-agent': 'codex_exec/0.169.0 (Debian 12.0.0; x86_64) xterm (codex_exec; 0.169.0)',
+};
+
 /** Starts one streamed turn on `target`: status, headers and the body as it arrives. */
 function startTurn(pool: Pool, target: Target, body: string, signal?: AbortSignal) {
   return pool.request({
     method: 'POST',
     path: `${new URL(target.url).pathname}/codex/responses`,
-    headers: { ...target.headers, 'content-type': 'application/json', accept: 'text/event-stream' },
+    headers: { ...CODEX_CLI_HEADERS, ...target.headers, 'content-type': 'application/json', accept: 'text/event-stream' },
     body,
     signal,
   });
@@ -344,6 +359,7 @@ async function main() {
   gatewayProcess.child.kill('SIGTERM');
   proxy.child.kill('SIGTERM');
   upstream.close();
+  await dropTestDatabases();
   process.exit(0);
 }
 
