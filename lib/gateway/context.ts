@@ -123,7 +123,7 @@ export function createGatewayContext(runtime: Runtime, options: GatewayOptions =
     affinity,
     catalog,
     probe,
-    files: new FileRegistry(db),
+    files: new FileRegistry(db, clock),
     requestLog,
     metrics: new GatewayMetrics(() => context, () => context.openSockets()),
     openSockets: () => 0,

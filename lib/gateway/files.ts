@@ -11,6 +11,7 @@ import type { AuthenticatedKey } from './keys';
 import type { PoolState } from './pool-state';
 import { runExchange } from './trace';
 
+/** How long a file's account is remembered after its upload, as the reference keeps file metadata. */
 const FILE_TTL_MS = 24 * 3600_000;
 const MAX_TRANSCRIBE_BYTES = 25 * 1024 * 1024;
 const fileCreateSchema = z.object({ file_name: z.string().min(1).max(1024), file_size: z.number().int().min(0), use_case: z.string().optional() }).passthrough();
@@ -25,32 +26,42 @@ const MAX_REMEMBERED_FILES = 100_000;
 const MAX_REFERENCED_FILES = 32;
 
 export class FileRegistry {
-  /** Owner account by Pool and file id; null remembers a miss, so unknown ids cost one query. */
-  private readonly owners = new Map<string, string | null>();
+  /**
+   * Owner account by Pool and file id, until the pin expires; null remembers a miss, so unknown
+   * ids cost one query.
+   */
+  private readonly owners = new Map<string, { accountId: string; expiresAt: number } | null>();
 
-  private remember(id: string, owner: string | null) {
+  private remember(id: string, owner: { accountId: string; expiresAt: number } | null) {
     if (this.owners.size >= MAX_REMEMBERED_FILES) this.owners.delete(this.owners.keys().next().value!);
     this.owners.set(id, owner);
   }
 
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly clock: () => number,
+  ) {}
 
-  async record(poolId: string, apiKeyId: string, fileId: string, accountId: string, fileName: string, byteSize: number, now: number) {
-    this.remember(`${poolId}:${fileId}`, accountId);
+  async record(poolId: string, apiKeyId: string, fileId: string, accountId: string, fileName: string, byteSize: number) {
+    const expiresAt = new Date(this.clock() + FILE_TTL_MS);
+    this.remember(`${poolId}:${fileId}`, { accountId, expiresAt: expiresAt.getTime() });
     await this.db.prisma.codexFile.upsert({
       where: { poolId_fileId: { poolId, fileId } },
-      create: { poolId, apiKeyId, fileId, accountId, fileName, byteSize, expiresAt: new Date(now + FILE_TTL_MS) },
-      update: { accountId },
+      create: { poolId, apiKeyId, fileId, accountId, fileName, byteSize, expiresAt },
+      update: { accountId, expiresAt },
     });
   }
 
+  /** The account a file was uploaded through, while its pin lasts (the retention sweep deletes it after). */
   async owner(poolId: string, fileId: string): Promise<string | undefined> {
     const id = `${poolId}:${fileId}`;
-    const cached = this.owners.get(id);
-    if (cached !== undefined) return cached ?? undefined;
-    const row = await this.db.prisma.codexFile.findUnique({ where: { poolId_fileId: { poolId, fileId } } });
-    this.remember(id, row?.accountId ?? null);
-    return row?.accountId;
+    let owner = this.owners.get(id);
+    if (owner === undefined) {
+      const row = await this.db.prisma.codexFile.findUnique({ where: { poolId_fileId: { poolId, fileId } } });
+      owner = row ? { accountId: row.accountId, expiresAt: row.expiresAt.getTime() } : null;
+      this.remember(id, owner);
+    }
+    return owner && owner.expiresAt > this.clock() ? owner.accountId : undefined;
   }
 
   /** The one account holding every file a request references; 409 when they live apart. */
@@ -108,7 +119,7 @@ export function handleFileCreate(ctx: GatewayContext, req: IncomingMessage, res:
       onJson: async (body, accountId) => {
         const created = fileCreatedSchema.safeParse(body);
         if (created.success) {
-          await ctx.files.record(pool.id, key.id, created.data.file_id, accountId, parsed.data.file_name, parsed.data.file_size, ctx.clock());
+          await ctx.files.record(pool.id, key.id, created.data.file_id, accountId, parsed.data.file_name, parsed.data.file_size);
         }
       },
     }));

@@ -73,7 +73,7 @@ export function handleV1FileCreate(ctx: GatewayContext, req: IncomingMessage, re
     const parsed = createdSchema.safeParse(parseJsonOrNull(created.body));
     if (!parsed.success) throw new AppError('invalid_upstream_response', 'the upstream file answer was not understood', 502);
     await uploadBytes(ctx, parsed.data.upload_url, bytes);
-    await ctx.files.record(pool.id, key.id, parsed.data.file_id, created.accountId, fileName, bytes.length, ctx.clock());
+    await ctx.files.record(pool.id, key.id, parsed.data.file_id, created.accountId, fileName, bytes.length);
     await finalize(ctx, exchange, key, pool, parsed.data.file_id, created.accountId);
     const row = await ctx.runtime.db.prisma.codexFile.findUniqueOrThrow({ where: { poolId_fileId: { poolId: pool.id, fileId: parsed.data.file_id } } });
     sendJson(res, 200, fileObject(row, purpose));

@@ -8,18 +8,19 @@ const USAGE_BUCKET_KEEP_MS = 8 * DAY_MS;
 /** Rows deleted per statement, so no delete holds its locks for long. */
 const DELETE_BATCH = 5_000;
 
-export type RetentionCounts = { requestLogs: number; usageBuckets: number; affinities: number };
+export type RetentionCounts = { requestLogs: number; usageBuckets: number; affinities: number; files: number };
 
 /**
  * Deletes what has outlived its use: request logs (and their attempts) older than
  * `requestLogDays`, per-minute key usage buckets no limit reads any more, and expired routing
- * affinities. Every gateway process may run it; the deletes are idempotent.
+ * affinities and file pins. Every gateway process may run it; the deletes are idempotent.
  */
 export async function pruneExpired(db: Database, now: number, requestLogDays: number): Promise<RetentionCounts> {
   return {
     requestLogs: await deleteInBatches(db, 'RequestLog', '"createdAt" < $1', new Date(now - requestLogDays * DAY_MS)),
     usageBuckets: await deleteInBatches(db, 'ApiKeyUsageBucket', '"bucketStart" < $1', new Date(now - USAGE_BUCKET_KEEP_MS)),
     affinities: await deleteInBatches(db, 'RoutingAffinity', '"expiresAt" < $1', new Date(now)),
+    files: await deleteInBatches(db, 'CodexFile', '"expiresAt" < $1', new Date(now)),
   };
 }
 

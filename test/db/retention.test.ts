@@ -14,7 +14,7 @@ describe.each(databaseTargets())('retention on $name', (target) => {
     await db?.close();
   });
 
-  it('deletes request logs past the retention (with their attempts), old usage buckets and expired affinities, and keeps the rest', async () => {
+  it('deletes request logs past the retention (with their attempts), old usage buckets, expired affinities and expired file pins, and keeps the rest', async () => {
     const pool = await db.prisma.pool.create({ data: { name: 'p' } });
     const key = await db.prisma.apiKey.create({ data: { poolId: pool.id, prefix: 'cpk_retain01', keyHash: 'a'.repeat(64), name: 'k' } });
     const log = (createdAt: Date) => ({ poolId: pool.id, route: '/backend-api/codex/responses', transport: 'http', status: 200, latencyMs: 5, createdAt });
@@ -28,13 +28,16 @@ describe.each(databaseTargets())('retention on $name', (target) => {
     });
     const affinity = (keyHash: string, expiresAt: Date) => ({ poolId: pool.id, kind: 'session' as const, keyHash, accountId: 'acct', expiresAt });
     await db.prisma.routingAffinity.createMany({ data: [affinity('gone', daysAgo(1)), affinity('live', daysAgo(-1))] });
+    const file = (fileId: string, expiresAt: Date) => ({ poolId: pool.id, fileId, accountId: 'acct', expiresAt });
+    await db.prisma.codexFile.createMany({ data: [file('file_gone', daysAgo(1)), file('file_live', daysAgo(-1))] });
 
-    expect(await pruneExpired(db, now, 90)).toEqual({ requestLogs: 1, usageBuckets: 1, affinities: 1 });
+    expect(await pruneExpired(db, now, 90)).toEqual({ requestLogs: 1, usageBuckets: 1, affinities: 1, files: 1 });
     expect((await db.prisma.requestLog.findMany()).map((r) => r.id)).toEqual([recent.id]);
     expect(await db.prisma.requestAttempt.count({ where: { requestId: old.id } })).toBe(0);
     expect((await db.prisma.apiKeyUsageBucket.findMany()).map((b) => b.bucketStart)).toEqual([daysAgo(6)]);
     expect((await db.prisma.routingAffinity.findMany()).map((a) => a.keyHash)).toEqual(['live']);
+    expect((await db.prisma.codexFile.findMany()).map((f) => f.fileId)).toEqual(['file_live']);
     // Nothing more to do: a second sweep deletes nothing.
-    expect(await pruneExpired(db, now, 90)).toEqual({ requestLogs: 0, usageBuckets: 0, affinities: 0 });
+    expect(await pruneExpired(db, now, 90)).toEqual({ requestLogs: 0, usageBuckets: 0, affinities: 0, files: 0 });
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, streamTurn, type Harness } from '../support/gateway-harness';
+import { FileRegistry } from '../../lib/gateway/files';
 
 let h: Harness;
 beforeAll(async () => {
@@ -72,5 +73,21 @@ describe('files', () => {
     const response = await fetch(`${h.url}/backend-api/transcribe`, { method: 'POST', headers: auth(), body: form });
     expect(response.status).toBe(200);
     expect(((await response.json()) as { text: string }).text).toEqual(expect.any(String));
+  });
+});
+
+describe('file pins', () => {
+  it('last a day from the upload, in memory and in the database alike', async () => {
+    let now = Date.parse('2026-11-24T12:00:00Z');
+    const clock = () => now;
+    const registry = new FileRegistry(h.db, clock);
+    const key = await h.db.prisma.apiKey.findFirstOrThrow({ where: { poolId: h.poolId } });
+    await registry.record(h.poolId, key.id, 'file_pin_ttl', 'acct-b', 'a.txt', 5);
+    now += 23 * 3_600_000;
+    expect(await registry.owner(h.poolId, 'file_pin_ttl')).toBe('acct-b');
+    expect(await new FileRegistry(h.db, clock).owner(h.poolId, 'file_pin_ttl')).toBe('acct-b');
+    now += 2 * 3_600_000;
+    expect(await registry.owner(h.poolId, 'file_pin_ttl')).toBeUndefined();
+    expect(await new FileRegistry(h.db, clock).owner(h.poolId, 'file_pin_ttl')).toBeUndefined();
   });
 });

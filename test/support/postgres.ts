@@ -44,5 +44,8 @@ export async function dropTestDatabases(): Promise<number> {
     const { rows } = await admin.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [pattern]);
     for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
     return rows.length;
-  }).catch(() => 0);
+  }).catch((error: unknown) => {
+    if ((error as { code?: string }).code !== 'ECONNREFUSED') console.warn(`test databases were not dropped: ${String(error)}`);
+    return 0;
+  });
 }
