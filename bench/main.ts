@@ -359,8 +359,12 @@ async function main() {
   gatewayProcess.child.kill('SIGTERM');
   proxy.child.kill('SIGTERM');
   upstream.close();
-  await dropTestDatabases();
-  process.exit(0);
 }
 
-await main();
+try {
+  await main();
+} finally {
+  // Also when a run fails part-way: the database it made must not outlive it.
+  await dropTestDatabases();
+}
+process.exit(0);

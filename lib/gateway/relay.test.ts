@@ -154,6 +154,34 @@ describe('relaySse', () => {
     expect(body.calls).not.toContain('destroy');
   });
 
+  it('reads a last rate-limit event the upstream leaves unterminated after the client has the response', async () => {
+    const body = new ScriptedBody();
+    const rateLimits: string[] = [];
+    const { sink, finished } = recordingSink();
+    const result = relay(body, sink, { onRateLimitEvent: (data) => void rateLimits.push(data) });
+    body.reader!.onData(Buffer.concat([CREATED, DELTA, COMPLETED]));
+    expect(finished).toEqual([null]);
+    // No blank line after it: only the end of the body completes the event.
+    body.reader!.onData(Buffer.from(`event: codex.rate_limits\ndata: ${JSON.stringify({ type: 'codex.rate_limits' })}\n`));
+    body.reader!.onEnd();
+    expect(await result).toMatchObject({ kind: 'completed' });
+    expect(rateLimits).toHaveLength(1);
+  });
+
+  it('keeps a response the client fully received as completed when a later step fails', async () => {
+    const body = new ScriptedBody();
+    const { sink, finished } = recordingSink();
+    const result = relay(body, sink, {
+      onRateLimitEvent: () => {
+        throw new Error('evidence store failed');
+      },
+    });
+    body.reader!.onData(Buffer.concat([CREATED, DELTA, COMPLETED]));
+    body.reader!.onData(frame('codex.rate_limits', { rate_limits: {} }));
+    expect(await result).toMatchObject({ kind: 'completed', usage: { inputTokens: 3, outputTokens: 2 } });
+    expect(finished).toEqual([null]);
+  });
+
   it('ends the stream once a busy sink has taken the terminal event, and resumes the upstream to read its end', async () => {
     const body = new ScriptedBody();
     let release = () => undefined as void;

@@ -255,6 +255,7 @@ class SseRelay implements BodyReader {
     this.whenIdle(() => {
       this.flush();
       this.whenIdle(() => {
+        if (this.sinkFinished) return;
         this.finishSink(null);
         this.graceTimer = setTimeout(() => this.guarded(this.stopWaitingForEnd, undefined), AFTER_COMPLETION_GRACE_MS).unref();
       });
@@ -275,13 +276,20 @@ class SseRelay implements BodyReader {
 
   /** Bytes after the client's stream ended: only a rate-limit event still matters. */
   private observeAfterEnd(chunk: Buffer) {
-    for (const event of this.parser.push(chunk)) {
+    this.observeRateLimits(this.parser.push(chunk));
+  }
+
+  private observeRateLimits(events: readonly SseEvent[]) {
+    for (const event of events) {
       if ((event.event ?? eventType(event.data)) === 'codex.rate_limits') this.options.observer.onRateLimitEvent?.(event.data);
     }
   }
 
   private end() {
-    if (this.sinkFinished) return this.close(null, false);
+    if (this.sinkFinished) {
+      this.observeRateLimits(this.parser.end());
+      return this.close(null, false);
+    }
     const tail = this.parser.end();
     for (const event of tail) this.inspect(event);
     if (tail.length) this.held.push({ chunk: Buffer.alloc(0), events: tail });
@@ -379,6 +387,8 @@ class SseRelay implements BodyReader {
     this.ending = null;
     this.options.body.destroy();
     if (this.settled) return;
+    // The client already has the whole response: what failed afterwards was only bookkeeping.
+    if (this.sinkFinished && this.completed && !this.failure) return this.settle({ kind: 'completed', usage: this.usage, ttfbMs: this.ttfbMs, incomplete: this.incomplete });
     try {
       this.finishSink({ code: 'stream_error' });
     } catch {
