@@ -148,6 +148,15 @@ describe('/v1 edges', () => {
     expect(row?.outputTokens).toBeGreaterThan(0);
   });
 
+  it('ends a chat stream with [DONE] at the terminal event when the upstream keeps its own stream open', async () => {
+    for (const id of ['acct-a', 'acct-b']) h.upstream.account(id).failNext(1, { hangAfterEvents: 1000 });
+    const response = await Promise.race([chatStream('hi').then((r) => r.text()), new Promise<string>((resolve) => setTimeout(() => resolve('timed out'), 1500))]);
+    const lines = response.split('\n').filter((l) => l.startsWith('data: '));
+    expect(lines.some((l) => l.includes('"finish_reason":"stop"'))).toBe(true);
+    expect(lines.at(-1)).toBe('data: [DONE]');
+    for (const id of ['acct-a', 'acct-b']) h.upstream.account(id).clearFaults();
+  });
+
   it('keeps a quiet chat stream alive with SSE comments', async () => {
     const previous = h.gateway.context.sseKeepaliveMs;
     h.gateway.context.sseKeepaliveMs = 50;
