@@ -1,6 +1,7 @@
 // `npm run bench`: the gateway against a bare pass-through proxy and the fake upstream itself, on
 // loopback, in one run. Figures are printed as a table; the README quotes them.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { bundleServer } from '../scripts/bundle-server.mjs';
 import { Pool } from 'undici';
@@ -23,35 +24,38 @@ const CODEX_SIZED_BODY = turnBody('benchmark turn', 'You are a coding agent. '.r
 const LONG_BODY = turnBody('benchmark turn [[words:100]]');
 
 /**
- * What the Codex CLI sends beside the body (codex-cli-capture.md, values made up): every path gets
- * the same request, and every proxy passes what it should, so none is measured doing less.
+ * What the Codex CLI sends beside the body in one conversation (codex-cli-capture.md, values made
+ * up): every path gets the same request, and every proxy passes what it should, so none is measured
+ * doing less. Each benchmark client is a conversation of its own, as each user's CLI is.
  */
-const CODEX_CLI_HEADERS = {
-  'x-codex-beta-features': 'remote_compaction_v2',
-  'x-codex-window-id': '0196f0a4-1111-7000-8000-bench00000001:0',
-  'x-codex-turn-metadata': JSON.stringify({ session_id: '0196f0a4-1111-7000-8000-bench00000001', turn_id: '0196f0a4-2222-7000-8000-bench00000002', request_kind: 'turn', sandbox: 'seccomp', sandbox_mode: 'read-only', model: 'gpt-5.5', reasoning_effort: 'medium' }),
-  'x-client-request-id': '0196f0a4-1111-7000-8000-bench00000001',
-  'session-id': '0196f0a4-1111-7000-8000-bench00000001',
-  'thread-id': '0196f0a4-1111-7000-8000-bench00000001',
-  originator: 'codex_exec',
-  'user-agent': 'codex_exec/0.169.0 (Debian 12.0.0; x86_64) xterm (codex_exec; 0.169.0)',
-};
+function codexCliHeaders(session: string): Record<string, string> {
+  return {
+    'x-codex-beta-features': 'remote_compaction_v2',
+    'x-codex-window-id': `${session}:0`,
+    'x-codex-turn-metadata': JSON.stringify({ session_id: session, thread_id: session, request_kind: 'turn', sandbox: 'seccomp', sandbox_mode: 'read-only', model: 'gpt-5.5', reasoning_effort: 'medium' }),
+    'x-client-request-id': session,
+    'session-id': session,
+    'thread-id': session,
+    originator: 'codex_exec',
+    'user-agent': 'codex_exec/0.169.0 (Debian 12.0.0; x86_64) xterm (codex_exec; 0.169.0)',
+  };
+}
 
-/** Starts one streamed turn on `target`: status, headers and the body as it arrives. */
-function startTurn(pool: Pool, target: Target, body: string, signal?: AbortSignal) {
+/** Starts one streamed turn of `session` on `target`: status, headers and the body as it arrives. */
+function startTurn(pool: Pool, target: Target, session: string, body: string, signal?: AbortSignal) {
   return pool.request({
     method: 'POST',
     path: `${new URL(target.url).pathname}/codex/responses`,
-    headers: { ...CODEX_CLI_HEADERS, ...target.headers, 'content-type': 'application/json', accept: 'text/event-stream' },
+    headers: { ...codexCliHeaders(session), ...target.headers, 'content-type': 'application/json', accept: 'text/event-stream' },
     body,
     signal,
   });
 }
 
 /** One full streamed turn; returns total time and time to first byte, in ms. */
-async function turn(pool: Pool, target: Target, body = BODY): Promise<{ total: number; ttfb: number }> {
+async function turn(pool: Pool, target: Target, session: string, body = BODY): Promise<{ total: number; ttfb: number }> {
   const started = performance.now();
-  const response = await startTurn(pool, target, body);
+  const response = await startTurn(pool, target, session, body);
   let ttfb = 0;
   for await (const _chunk of response.body) if (!ttfb) ttfb = performance.now() - started;
   if (response.statusCode !== 200) throw new Error(`${target.name}: status ${response.statusCode}`);
@@ -72,8 +76,8 @@ const PREAMBLE = new Set(['codex.rate_limits', 'response.created', 'response.in_
  * One streamed turn of stamped frames: how long each output event took from the upstream's write
  * to this client (ms), pushed to `delays`.
  */
-async function timedTurn(pool: Pool, target: Target, delays: number[]): Promise<void> {
-  const response = await startTurn(pool, target, LONG_BODY);
+async function timedTurn(pool: Pool, target: Target, session: string, delays: number[]): Promise<void> {
+  const response = await startTurn(pool, target, session, LONG_BODY);
   let carry = '';
   for await (const chunk of response.body) {
     const received = process.hrtime.bigint();
@@ -98,7 +102,7 @@ async function loadClients(
   target: Target,
   concurrency: number,
   durationMs: number,
-  oneTurn: (pool: Pool, counted: boolean) => Promise<void>,
+  oneTurn: (pool: Pool, counted: boolean, session: string) => Promise<void>,
   phaseMs = 0,
   rampMs = 1000,
 ): Promise<number> {
@@ -108,10 +112,11 @@ async function loadClients(
   let turns = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
+      const session = randomUUID();
       if (phaseMs > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * phaseMs));
       while (performance.now() < deadline) {
         const counted = performance.now() >= countFrom;
-        await oneTurn(pool, counted);
+        await oneTurn(pool, counted, session);
         if (counted) turns += 1;
       }
     }),
@@ -127,7 +132,7 @@ async function loadClients(
  */
 async function liveStreams(target: Target, concurrency: number, durationMs: number, eventIntervalMs: number) {
   const delays: number[] = [];
-  const turns = await loadClients(target, concurrency, durationMs, (pool, counted) => timedTurn(pool, target, counted ? delays : []), eventIntervalMs);
+  const turns = await loadClients(target, concurrency, durationMs, (pool, counted, session) => timedTurn(pool, target, session, counted ? delays : []), eventIntervalMs);
   return { turnsPerSecond: (turns * 1000) / durationMs, events: delays.length, p50: quantile(delays, 0.5), p99: quantile(delays, 0.99) };
 }
 
@@ -138,12 +143,14 @@ async function liveStreams(target: Target, concurrency: number, durationMs: numb
  */
 async function latency(targets: Target[], samples: number, body = BODY) {
   const pools = targets.map((target) => new Pool(new URL(target.url).origin, { connections: 4 }));
+  // One client, one conversation on each path.
+  const sessions = targets.map(() => randomUUID());
   const totals: number[][] = targets.map(() => []);
   const ttfbs: number[][] = targets.map(() => []);
   const warmUp = 200; // JIT, keep-alive, caches
   for (let round = 0; round < samples + warmUp; round++) {
     for (const [i, target] of targets.entries()) {
-      const { total, ttfb } = await turn(pools[i]!, target, body);
+      const { total, ttfb } = await turn(pools[i]!, target, sessions[i]!, body);
       if (round < warmUp) continue;
       totals[i]!.push(total);
       ttfbs[i]!.push(ttfb);
@@ -156,8 +163,8 @@ async function latency(targets: Target[], samples: number, body = BODY) {
 /** `concurrency` clients turning short answers as fast as they can; turn times after the ramp. */
 async function throughput(target: Target, concurrency: number, durationMs: number) {
   const totals: number[] = [];
-  await loadClients(target, concurrency, durationMs, async (pool, counted) => {
-    const { total } = await turn(pool, target);
+  await loadClients(target, concurrency, durationMs, async (pool, counted, session) => {
+    const { total } = await turn(pool, target, session);
     if (counted) totals.push(total);
   });
   return { rps: (totals.length * 1000) / durationMs, p50: quantile(totals, 0.5), p99: quantile(totals, 0.99) };
@@ -199,7 +206,7 @@ async function openStreams(target: Target, count: number): Promise<() => void> {
       const controller = new AbortController();
       controllers.push(controller);
       try {
-        const response = await startTurn(pool, target, CODEX_SIZED_BODY, controller.signal);
+        const response = await startTurn(pool, target, randomUUID(), CODEX_SIZED_BODY, controller.signal);
         response.body.on('error', () => undefined);
         await new Promise<void>((resolve) => response.body.once('data', () => resolve()));
         if (response.statusCode !== 200) throw Object.assign(new Error('status'), { code: `status ${response.statusCode}` });
