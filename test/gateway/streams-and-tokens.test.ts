@@ -13,7 +13,6 @@ async function firstAccountFor(harness: Harness, session: Record<string, string>
   return servedBy(completedText(await streamTurn(harness, { headers: session })))!;
 }
 
-/** A streamed turn whose upstream goes quiet after its first output and never completes. */
 /** A stream whose upstream sends `afterEvents` events, then neither sends nor ends. */
 async function openHangingStream(harness: Harness, afterEvents = 6) {
   await warmAccounts(harness);
@@ -232,9 +231,12 @@ describe('tokens', () => {
   it('marks the account reauth_required on invalid_grant and routes around it', async () => {
     h = await startHarness({ accounts: ['acct-a', 'acct-b'] });
     await warmAccounts(h);
+    // A conversation that acct-a serves, so acct-a is tried first (the order hashes the Pool's id).
+    let session = 0;
+    while ((await firstAccountFor(h, { 'x-codex-session-id': `r-${session}` })) !== 'acct-a') session += 1;
     h.upstream.account('acct-a').expireAccessToken();
     h.upstream.account('acct-a').setRefreshFailure('invalid_grant');
-    for (let i = 0; i < 6; i++) {
+    for (let i = session; i < session + 6; i++) {
       const result = await streamTurn(h, { headers: { 'x-codex-session-id': `r-${i}` } });
       expect(result.status).toBe(200);
       expect(servedBy(completedText(result))).toBe('acct-b');
