@@ -28,7 +28,11 @@ const LONG_BODY = turnBody('benchmark turn [[words:100]]');
  * up): every path gets the same request, and every proxy passes what it should, so none is measured
  * doing less. Each benchmark client is a conversation of its own, as each user's CLI is.
  */
-function codexCliHeaders(session: string): Record<string, string> {
+type Conversation = Readonly<Record<string, string>>;
+
+/** A new conversation's headers, built once and sent with each of its turns. */
+function newConversation(): Conversation {
+  const session = randomUUID();
   return {
     'x-codex-beta-features': 'remote_compaction_v2',
     'x-codex-window-id': `${session}:0`,
@@ -41,21 +45,21 @@ function codexCliHeaders(session: string): Record<string, string> {
   };
 }
 
-/** Starts one streamed turn of `session` on `target`: status, headers and the body as it arrives. */
-function startTurn(pool: Pool, target: Target, session: string, body: string, signal?: AbortSignal) {
+/** Starts one streamed turn of `conversation` on `target`: status, headers and the body as it arrives. */
+function startTurn(pool: Pool, target: Target, conversation: Conversation, body: string, signal?: AbortSignal) {
   return pool.request({
     method: 'POST',
     path: `${new URL(target.url).pathname}/codex/responses`,
-    headers: { ...codexCliHeaders(session), ...target.headers, 'content-type': 'application/json', accept: 'text/event-stream' },
+    headers: { ...conversation, ...target.headers, 'content-type': 'application/json', accept: 'text/event-stream' },
     body,
     signal,
   });
 }
 
 /** One full streamed turn; returns total time and time to first byte, in ms. */
-async function turn(pool: Pool, target: Target, session: string, body = BODY): Promise<{ total: number; ttfb: number }> {
+async function turn(pool: Pool, target: Target, conversation: Conversation, body = BODY): Promise<{ total: number; ttfb: number }> {
   const started = performance.now();
-  const response = await startTurn(pool, target, session, body);
+  const response = await startTurn(pool, target, conversation, body);
   let ttfb = 0;
   for await (const _chunk of response.body) if (!ttfb) ttfb = performance.now() - started;
   if (response.statusCode !== 200) throw new Error(`${target.name}: status ${response.statusCode}`);
@@ -76,8 +80,8 @@ const PREAMBLE = new Set(['codex.rate_limits', 'response.created', 'response.in_
  * One streamed turn of stamped frames: how long each output event took from the upstream's write
  * to this client (ms), pushed to `delays`.
  */
-async function timedTurn(pool: Pool, target: Target, session: string, delays: number[]): Promise<void> {
-  const response = await startTurn(pool, target, session, LONG_BODY);
+async function timedTurn(pool: Pool, target: Target, conversation: Conversation, delays: number[]): Promise<void> {
+  const response = await startTurn(pool, target, conversation, LONG_BODY);
   let carry = '';
   for await (const chunk of response.body) {
     const received = process.hrtime.bigint();
@@ -102,7 +106,7 @@ async function loadClients(
   target: Target,
   concurrency: number,
   durationMs: number,
-  oneTurn: (pool: Pool, counted: boolean, session: string) => Promise<void>,
+  oneTurn: (pool: Pool, counted: boolean, conversation: Conversation) => Promise<void>,
   phaseMs = 0,
   rampMs = 1000,
 ): Promise<number> {
@@ -112,11 +116,11 @@ async function loadClients(
   let turns = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      const session = randomUUID();
+      const conversation = newConversation();
       if (phaseMs > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * phaseMs));
       while (performance.now() < deadline) {
         const counted = performance.now() >= countFrom;
-        await oneTurn(pool, counted, session);
+        await oneTurn(pool, counted, conversation);
         if (counted) turns += 1;
       }
     }),
@@ -132,7 +136,7 @@ async function loadClients(
  */
 async function liveStreams(target: Target, concurrency: number, durationMs: number, eventIntervalMs: number) {
   const delays: number[] = [];
-  const turns = await loadClients(target, concurrency, durationMs, (pool, counted, session) => timedTurn(pool, target, session, counted ? delays : []), eventIntervalMs);
+  const turns = await loadClients(target, concurrency, durationMs, (pool, counted, conversation) => timedTurn(pool, target, conversation, counted ? delays : []), eventIntervalMs);
   return { turnsPerSecond: (turns * 1000) / durationMs, events: delays.length, p50: quantile(delays, 0.5), p99: quantile(delays, 0.99) };
 }
 
@@ -144,13 +148,13 @@ async function liveStreams(target: Target, concurrency: number, durationMs: numb
 async function latency(targets: Target[], samples: number, body = BODY) {
   const pools = targets.map((target) => new Pool(new URL(target.url).origin, { connections: 4 }));
   // One client, one conversation on each path.
-  const sessions = targets.map(() => randomUUID());
+  const conversations = targets.map(() => newConversation());
   const totals: number[][] = targets.map(() => []);
   const ttfbs: number[][] = targets.map(() => []);
   const warmUp = 200; // JIT, keep-alive, caches
   for (let round = 0; round < samples + warmUp; round++) {
     for (const [i, target] of targets.entries()) {
-      const { total, ttfb } = await turn(pools[i]!, target, sessions[i]!, body);
+      const { total, ttfb } = await turn(pools[i]!, target, conversations[i]!, body);
       if (round < warmUp) continue;
       totals[i]!.push(total);
       ttfbs[i]!.push(ttfb);
@@ -163,8 +167,8 @@ async function latency(targets: Target[], samples: number, body = BODY) {
 /** `concurrency` clients turning short answers as fast as they can; turn times after the ramp. */
 async function throughput(target: Target, concurrency: number, durationMs: number) {
   const totals: number[] = [];
-  await loadClients(target, concurrency, durationMs, async (pool, counted, session) => {
-    const { total } = await turn(pool, target, session);
+  await loadClients(target, concurrency, durationMs, async (pool, counted, conversation) => {
+    const { total } = await turn(pool, target, conversation);
     if (counted) totals.push(total);
   });
   return { rps: (totals.length * 1000) / durationMs, p50: quantile(totals, 0.5), p99: quantile(totals, 0.99) };
@@ -206,7 +210,7 @@ async function openStreams(target: Target, count: number): Promise<() => void> {
       const controller = new AbortController();
       controllers.push(controller);
       try {
-        const response = await startTurn(pool, target, randomUUID(), CODEX_SIZED_BODY, controller.signal);
+        const response = await startTurn(pool, target, newConversation(), CODEX_SIZED_BODY, controller.signal);
         response.body.on('error', () => undefined);
         await new Promise<void>((resolve) => response.body.once('data', () => resolve()));
         if (response.statusCode !== 200) throw Object.assign(new Error('status'), { code: `status ${response.statusCode}` });

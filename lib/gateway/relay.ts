@@ -220,7 +220,7 @@ class SseRelay implements BodyReader {
   }
 
   private take(chunk: Buffer) {
-    if (this.sinkFinished) return this.observeAfterEnd(chunk);
+    if (this.sinkFinished) return this.observeRateLimits(this.parser.push(chunk));
     if (this.options.clientGone()) return this.abandon({ kind: 'client_closed', ttfbMs: this.ttfbMs });
     // The usual chunk mid-stream: its bytes leave first, and are inspected once they are on their way.
     if (this.committed && !this.writing && this.held.length === 0 && this.options.sink.passesBytes) {
@@ -252,13 +252,10 @@ class SseRelay implements BodyReader {
    */
   private finishEarly() {
     if (this.sinkFinished || this.failure || !this.committed) return;
-    this.whenIdle(() => {
-      this.flush();
-      this.whenIdle(() => {
-        if (this.sinkFinished) return;
-        this.finishSink(null);
-        this.graceTimer = setTimeout(() => this.guarded(this.stopWaitingForEnd, undefined), AFTER_COMPLETION_GRACE_MS).unref();
-      });
+    this.afterHeldWritten(() => {
+      if (this.sinkFinished) return;
+      this.finishSink(null);
+      this.graceTimer = setTimeout(() => this.guarded(this.stopWaitingForEnd, undefined), AFTER_COMPLETION_GRACE_MS).unref();
     });
   }
 
@@ -274,11 +271,7 @@ class SseRelay implements BodyReader {
     this.options.sink.finish(error);
   }
 
-  /** Bytes after the client's stream ended: only a rate-limit event still matters. */
-  private observeAfterEnd(chunk: Buffer) {
-    this.observeRateLimits(this.parser.push(chunk));
-  }
-
+  /** Events after the client's stream ended: only a rate-limit event still matters. */
   private observeRateLimits(events: readonly SseEvent[]) {
     for (const event of events) {
       if ((event.event ?? eventType(event.data)) === 'codex.rate_limits') this.options.observer.onRateLimitEvent?.(event.data);
@@ -311,13 +304,18 @@ class SseRelay implements BodyReader {
 
   /** Ends the stream once every held byte is written; `brokenCode` null means the response completed. */
   private close(brokenCode: string | null, failedResponse: boolean) {
+    this.afterHeldWritten(() => {
+      const { usage, ttfbMs } = this;
+      if (brokenCode === null) return this.conclude(null, { kind: 'completed', usage, ttfbMs, incomplete: this.incomplete });
+      this.conclude({ code: brokenCode }, { kind: 'broken', code: brokenCode, usage, ttfbMs, failedResponse });
+    });
+  }
+
+  /** Runs `then` once every held byte has gone to the sink and the sink is idle. */
+  private afterHeldWritten(then: () => void) {
     this.whenIdle(() => {
       this.flush();
-      this.whenIdle(() => {
-        const { usage, ttfbMs } = this;
-        if (brokenCode === null) return this.conclude(null, { kind: 'completed', usage, ttfbMs, incomplete: this.incomplete });
-        this.conclude({ code: brokenCode }, { kind: 'broken', code: brokenCode, usage, ttfbMs, failedResponse });
-      });
+      this.whenIdle(then);
     });
   }
 

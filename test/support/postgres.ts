@@ -10,7 +10,7 @@ const PREFIX = 'codex_pooler_test_';
  * machine keeps between runs must not fill with throwaway databases. Set by the test runners'
  * global set-up (inherited by their workers); a process on its own gets one of its own.
  */
-function runId(): string {
+export function testRunId(): string {
   process.env.CODEX_POOLER_TEST_RUN ??= randomBytes(4).toString('hex');
   return process.env.CODEX_POOLER_TEST_RUN;
 }
@@ -27,7 +27,7 @@ async function withAdmin<T>(use: (admin: pg.Client) => Promise<T>): Promise<T> {
 
 /** Creates a throwaway PostgreSQL database and returns its URL. */
 export async function createPostgresDatabase(): Promise<string> {
-  const name = `${PREFIX}${runId()}_${randomBytes(6).toString('hex')}`;
+  const name = `${PREFIX}${testRunId()}_${randomBytes(6).toString('hex')}`;
   await withAdmin((admin) => admin.query(`CREATE DATABASE ${name}`));
   const url = new URL(POSTGRES_ADMIN_URL);
   url.pathname = `/${name}`;
@@ -39,7 +39,7 @@ export async function createPostgresDatabase(): Promise<string> {
  * is not there: tests that need it have already said so.
  */
 export async function dropTestDatabases(): Promise<number> {
-  const pattern = `${PREFIX}${runId()}\\_%`;
+  const pattern = `${PREFIX}${testRunId()}\\_%`;
   return withAdmin(async (admin) => {
     const { rows } = await admin.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [pattern]);
     for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
