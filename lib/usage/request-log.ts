@@ -51,17 +51,27 @@ const MAX_QUEUED_ROWS = 50_000;
 const MAX_ROWS_PER_WRITE = 5_000;
 
 /**
- * Request-log rows are queued on the hot path and written in batches behind it; `flush()` on
- * shutdown writes what is left.
+ * Request-log rows are queued on the hot path and written in batches behind it: a batch goes out
+ * when the interval since its first row has passed or it is full, and `flush()` on shutdown writes
+ * what is left.
  */
 export class RequestLogWriter {
   private queue: RequestRecord[] = [];
   private timer: NodeJS.Timeout | undefined;
   /** Rows not queued because the queue was full (the database far behind); reported once written. */
   private dropped = 0;
+  /** Rows ever queued, and ever taken into a write: the rows before `due` must be written now. */
+  private recorded = 0;
+  private taken = 0;
+  private due = 0;
+  /**
+   * A write goes on while rows that were due remain, or a full batch waits. Rows that arrive while
+   * one is in flight wait for their own interval: carrying on with them would write every request
+   * alone under steady traffic, a round trip and a commit each.
+   */
   private readonly writer = new SerialFlush(
     () => this.writeQueued(),
-    () => this.queue.length > 0,
+    () => this.taken < this.due || this.queue.length >= this.options.maxBatch,
   );
 
   constructor(
@@ -76,19 +86,28 @@ export class RequestLogWriter {
       return;
     }
     this.queue.push(entry);
-    if (this.queue.length >= this.options.maxBatch) void this.flush();
-    else this.timer ??= setTimeout(() => void this.flush(), this.options.intervalMs);
+    this.recorded += 1;
+    if (this.queue.length >= this.options.maxBatch) void this.writeDue();
+    else this.timer ??= setTimeout(() => void this.writeDue(), this.options.intervalMs);
   }
 
-  /** Writes everything queued so far (and what arrives meanwhile), one batch at a time. */
-  flush(): Promise<void> {
+  /** Writes everything queued, including what arrives while it writes (shutdown, tests). */
+  async flush(): Promise<void> {
+    do await this.writeDue();
+    while (this.queue.length > 0);
+  }
+
+  /** Writes what is queued now, one batch at a time. */
+  private writeDue(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.due = this.recorded;
     return this.writer.run();
   }
 
   private writeQueued(): Promise<void> {
     const batch = this.queue.splice(0, MAX_ROWS_PER_WRITE);
+    this.taken += batch.length;
     if (this.dropped > 0) {
       this.log.warn({ rows: this.dropped }, 'request log rows were dropped: the database is too far behind');
       this.dropped = 0;
