@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
+import { Pool } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { readBody } from './body';
 
@@ -55,6 +56,31 @@ describe('readBody', () => {
   it('reads a body that is already buffered whole', async () => {
     const result = await serverReading((req) => until(() => req.complete), (socket) => socket.write(`${HEAD}0123456789`));
     expect(result).toBe('read 0123456789');
+  });
+
+  it('takes a body that came with its head at once, and the connection serves the next request', async () => {
+    let connections = 0;
+    const server = createServer((req, res) => {
+      // As in the gateway: the body is looked at after a step of admission, by when it is buffered.
+      void Promise.resolve()
+        .then(() => {
+          const waiting = req.readableLength;
+          return readBody(req, 1000).then((body) => res.end(`${waiting}:${body.toString()}`));
+        })
+        .catch(() => res.destroy());
+    }).on('connection', () => (connections += 1));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const pool = new Pool(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { connections: 1 });
+    try {
+      for (const text of ['first', 'second', 'third']) {
+        const answer = await pool.request({ method: 'POST', path: '/', body: text });
+        expect(await answer.body.text()).toBe(`${text.length}:${text}`);
+      }
+      expect(connections).toBe(1);
+    } finally {
+      await pool.close();
+      server.close();
+    }
   });
 
   it('reads a body that arrives in parts after the headers', async () => {

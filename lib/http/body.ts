@@ -11,6 +11,11 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   // A client that left while the request was being admitted sends no more events: settle now.
   if (req.destroyed) return Promise.reject(clientClosed());
   if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
+  if (declared > 0 && req.readableFlowing === null && req.readableLength >= declared) {
+    // Every byte the request declared has arrived (a body that came with its head, looked at after
+    // key admission) and waits in the stream's buffer: taken at once, with no listeners and no ticks.
+    return Promise.resolve(req.read() as Buffer);
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
