@@ -169,7 +169,14 @@ class SseRelay implements BodyReader {
   private held: { chunk: Buffer; events: SseEvent[] }[] = [];
   private committed = false;
   private ttfbMs: number | null = null;
-  private usage: TokenUsage | null = null;
+  /** The terminal event, read for its usage once the client has the response. */
+  private terminal: SseEvent | null = null;
+  /**
+   * `response.created` and `codex.rate_limits` events not yet reported to the observer: they are
+   * read after the bytes around them are on their way (soon after, and always before the relay
+   * settles), not while the client waits.
+   */
+  private unobserved: SseEvent[] = [];
   private completed = false;
   private incomplete = false;
   private failure: { code: string; message?: string } | null = null;
@@ -269,6 +276,8 @@ class SseRelay implements BodyReader {
     if (this.sinkFinished) return;
     this.sinkFinished = true;
     this.options.sink.finish(error);
+    // The client may ask its next question (previous_response_id) as soon as it has this answer.
+    this.observe();
   }
 
   /** Events after the client's stream ended: only a rate-limit event still matters. */
@@ -319,22 +328,38 @@ class SseRelay implements BodyReader {
     });
   }
 
+  private readonly observeSoon = () => this.guarded(this.observe, undefined);
+
+  /** Reports the events held for the observer: the response id, and quota evidence. */
+  private observe() {
+    const events = this.unobserved;
+    if (events.length === 0) return;
+    this.unobserved = [];
+    for (const event of events) {
+      if ((event.event ?? eventType(event.data)) === 'codex.rate_limits') {
+        this.options.observer.onRateLimitEvent?.(event.data);
+        continue;
+      }
+      const id = responseIdOfCreatedEvent(event.data);
+      if (id) this.options.observer.onResponseId?.(id);
+    }
+  }
+
+  private get usage(): TokenUsage | null {
+    return this.terminal ? usageOfTerminalEvent(this.terminal.data) : null;
+  }
+
   private inspect(event: SseEvent): 'output' | 'preamble' | 'retryable_failure' | 'final_failure' {
     // The Codex backend names every event; the payload's `type` is read only for unnamed ones.
     const type = event.event ?? eventType(event.data);
     if (type === 'response.completed' || type === 'response.done' || type === 'response.incomplete') {
       this.completed = true;
       this.incomplete = type === 'response.incomplete';
-      this.usage = usageOfTerminalEvent(event.data) ?? this.usage;
+      this.terminal = event;
       return 'output';
     }
-    if (type === 'response.created') {
-      const id = responseIdOfCreatedEvent(event.data);
-      if (id) this.options.observer.onResponseId?.(id);
-      return 'preamble';
-    }
-    if (type === 'codex.rate_limits') {
-      this.options.observer.onRateLimitEvent?.(event.data);
+    if (type === 'response.created' || type === 'codex.rate_limits') {
+      if (this.unobserved.push(event) === 1) setImmediate(this.observeSoon);
       return 'preamble';
     }
     if (type === 'response.failed' || type === 'error') {
@@ -416,6 +441,8 @@ class SseRelay implements BodyReader {
     if (this.settled) return;
     this.settled = true;
     clearTimeout(this.graceTimer);
+    // A failover reads the failed stream's quota evidence (when its exhausted window resets).
+    this.observe();
     this.resolve(result);
   }
 }

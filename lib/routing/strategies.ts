@@ -180,8 +180,10 @@ function rendezvousScore(seed: string | undefined, accountId: string, weight: nu
   return -Math.max(weight, MIN_WEIGHT) / Math.log(unit);
 }
 
-/** The top 52 bits of sha256(text): exact in a double, unlike a full uint64. */
+/**
+ * The top 52 bits of sha256(text), its first 13 hex digits: exact in a double, unlike a full
+ * uint64. Read from hex because Node 20's one-shot hash is several times slower returning a Buffer.
+ */
 function hashUint52(text: string): number {
-  const digest = hash('sha256', text, 'buffer');
-  return digest.readUInt32BE(0) * 2 ** 20 + (digest.readUInt32BE(4) >>> 12);
+  return Number.parseInt(hash('sha256', text, 'hex').slice(0, 13), 16);
 }
