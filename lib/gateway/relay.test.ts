@@ -45,8 +45,8 @@ function recordingSink(write: (chunk: Buffer, events: readonly SseEvent[]) => Pr
   return { sink, writes, finished };
 }
 
-function relay(body: ScriptedBody, sink: StreamSink, observer: StreamObserver = {}) {
-  const options: RelayOptions = { body, sink, status: 200, headers: {}, started: 0, clock: () => 0, observer, clientGone: () => false };
+function relay(body: ScriptedBody, sink: StreamSink, observer: StreamObserver = {}, holdLimitMs = 0) {
+  const options: RelayOptions = { body, sink, status: 200, headers: {}, started: 0, clock: () => 0, observer, clientGone: () => false, holdLimitMs };
   return relaySse(options);
 }
 
@@ -54,6 +54,41 @@ let server: Server | undefined;
 afterEach(() => server?.close());
 
 describe('relaySse', () => {
+  it('sends a response held back too long without output (queued), and no longer gives a later failure to another account', async () => {
+    const body = new ScriptedBody();
+    const commits: number[] = [];
+    const { sink, writes, finished } = recordingSink();
+    const result = relay(body, { ...sink, commit: (status) => void commits.push(status) }, {}, 40);
+    const queued = frame('response.queued');
+    body.reader!.onData(Buffer.concat([CREATED, queued]));
+    expect(commits).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    // The head and the held events went out when the hold limit passed, with no output yet.
+    expect(commits).toEqual([200]);
+    expect(writes.join('')).toBe(`${CREATED}${queued}`);
+    const failed = frame('response.failed', { response: { error: { code: 'server_error' } } });
+    body.reader!.onData(failed);
+    body.reader!.onEnd();
+    expect(await result).toMatchObject({ kind: 'broken', code: 'server_error', failedResponse: true });
+    expect(writes.join('')).toBe(`${CREATED}${queued}${failed}`);
+    expect(finished).toEqual([{ code: 'server_error' }]);
+  });
+
+  it('holds a preamble that is followed by output within the hold limit, and commits once', async () => {
+    const body = new ScriptedBody();
+    const commits: number[] = [];
+    const { sink, writes } = recordingSink();
+    const result = relay(body, { ...sink, commit: (status) => void commits.push(status) }, {}, 40);
+    body.reader!.onData(CREATED);
+    body.reader!.onData(DELTA);
+    body.reader!.onData(COMPLETED);
+    body.reader!.onEnd();
+    expect(await result).toMatchObject({ kind: 'completed' });
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(commits).toEqual([200]);
+    expect(writes.join('')).toBe(`${CREATED}${DELTA}${COMPLETED}`);
+  });
+
   it('hands a pass-through sink each chunk mid-stream before inspecting it, and still reads usage and evidence', async () => {
     const body = new ScriptedBody();
     const order: string[] = [];

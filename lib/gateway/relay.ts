@@ -148,6 +148,13 @@ export type RelayOptions = {
   clock: () => number;
   observer: StreamObserver;
   clientGone: () => boolean;
+  /**
+   * How long the relay may hold a response back while no output comes (a queued response, a
+   * silent upstream). Past it the stream is committed: its head and what was held go out and
+   * keepalives follow, so the client does not wait minutes for a first byte; this attempt can then
+   * no longer go to another account. 0 holds as long as the upstream stays quiet.
+   */
+  holdLimitMs?: number;
 };
 
 /**
@@ -193,11 +200,17 @@ class SseRelay implements BodyReader {
   /** The upstream body ended or broke: there is nothing left to resume. */
   private bodyDone = false;
   private graceTimer: NodeJS.Timeout | undefined;
+  private holdTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly options: RelayOptions,
     private readonly resolve: (result: RelayResult) => void,
-  ) {}
+  ) {
+    if (options.holdLimitMs) this.holdTimer = setTimeout(this.holdTooLong, options.holdLimitMs).unref();
+  }
+
+  /** The upstream has shown no output for the hold limit: what it sent so far goes out now. */
+  private readonly holdTooLong = () => this.guarded(this.flush, undefined);
 
   onData(chunk: Buffer) {
     this.guarded(this.take, chunk);
@@ -375,6 +388,7 @@ class SseRelay implements BodyReader {
     if (this.writing || this.settled || this.sinkFinished) return;
     if (!this.committed) {
       this.committed = true;
+      clearTimeout(this.holdTimer);
       this.options.sink.commit(this.options.status, this.options.headers);
       this.ttfbMs = this.options.clock() - this.options.started;
     }
@@ -441,6 +455,7 @@ class SseRelay implements BodyReader {
     if (this.settled) return;
     this.settled = true;
     clearTimeout(this.graceTimer);
+    clearTimeout(this.holdTimer);
     // A failover reads the failed stream's quota evidence (when its exhausted window resets).
     this.observe();
     this.resolve(result);
