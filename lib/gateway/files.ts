@@ -83,13 +83,18 @@ export class FileRegistry {
   }
 }
 
+/** Whether a serialised payload may reference a file: most do not, and need no walk to show it. */
+export function mentionsFiles(body: Buffer): boolean {
+  return body.includes('file_id') || body.includes('sediment://');
+}
+
 /**
  * File ids a Responses payload references: `file_id` fields and Codex's `sediment://<id>` URIs.
  * `body` is the payload serialised: most requests reference no file, and a byte search of it
  * spares walking the whole conversation to find that out.
  */
 export function referencedFileIds(body: Buffer, payload: unknown): string[] {
-  if (!body.includes('file_id') && !body.includes('sediment://')) return [];
+  if (!mentionsFiles(body)) return [];
   const found = new Set<string>();
   const visit = (value: unknown, depth: number) => {
     if (depth > 12 || value === null) return;

@@ -4,7 +4,8 @@ import type { GatewayContext } from './context';
 import { admitKey } from './admission';
 import { dispatchModelRequest, modelJob, type UpstreamJob } from './pipeline';
 import { readDecodedBody } from './request-body';
-import { referencedFileIds } from './files';
+import { mentionsFiles, referencedFileIds } from './files';
+import { topLevelFields } from '../json';
 import { runExchange, type Exchange } from './trace';
 
 export type Payload = Record<string, unknown> & { model: string };
@@ -17,29 +18,41 @@ export function parsePayload(raw: Buffer): Payload {
     throw new AppError('invalid_request', 'request body must be valid JSON');
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new AppError('invalid_request', 'request body must be a JSON object');
-  const model = (value as { model?: unknown }).model;
-  if (typeof model !== 'string' || model.trim() === '') throw new AppError('invalid_request', 'model is required', 400, 'model');
+  requireModel((value as { model?: unknown }).model);
   return value as Payload;
+}
+
+function requireModel(model: unknown): asserts model is string {
+  if (typeof model !== 'string' || model.trim() === '') throw new AppError('invalid_request', 'model is required', 400, 'model');
 }
 
 /** What routing reads from a Responses payload. The parsed body is not kept past this. */
 type RoutingFields = { model: string; stream: boolean; previousResponseId?: string; promptCacheKey?: string; fileIds: string[] };
 
+const ROUTING_FIELDS: ReadonlySet<string> = new Set(['model', 'stream', 'previous_response_id', 'prompt_cache_key']);
+
 /**
- * Parses the payload and keeps only what routing needs: a Codex body carries the whole
- * conversation, and a parsed copy held for the length of a stream would cost the heap its size
- * again for every open stream.
+ * What routing needs from a Responses payload. A Codex body carries the whole conversation, which
+ * routing does not read: unless it references files, only its top-level fields are read, and it is
+ * never parsed whole (nor held parsed for the length of a stream).
  */
 export function routingFields(raw: Buffer): RoutingFields {
-  const payload = parsePayload(raw);
-  const text = (field: string) => (typeof payload[field] === 'string' ? (payload[field] as string) : undefined);
-  return {
-    model: payload.model,
-    stream: payload.stream === true,
-    previousResponseId: text('previous_response_id'),
-    promptCacheKey: text('prompt_cache_key'),
-    fileIds: referencedFileIds(raw, payload),
+  const fields = mentionsFiles(raw) ? null : topLevelFields(raw, ROUTING_FIELDS);
+  if (!fields) {
+    const payload = parsePayload(raw);
+    return fieldsFrom((field) => payload[field], referencedFileIds(raw, payload));
+  }
+  return fieldsFrom((field) => fields.get(field), []);
+}
+
+function fieldsFrom(field: (name: string) => unknown, fileIds: string[]): RoutingFields {
+  const model = field('model');
+  requireModel(model);
+  const text = (name: string) => {
+    const value = field(name);
+    return typeof value === 'string' ? value : undefined;
   };
+  return { model, stream: field('stream') === true, previousResponseId: text('previous_response_id'), promptCacheKey: text('prompt_cache_key'), fileIds };
 }
 
 /** The upstream job of a Responses request. */
