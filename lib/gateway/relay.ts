@@ -67,7 +67,6 @@ export interface StreamSink {
 export class SseKeepalive {
   private lastWrite = 0;
   private betweenEvents = true;
-  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly res: ServerResponse,
@@ -77,11 +76,7 @@ export class SseKeepalive {
   /** The stream's head is out: quiet time counts from now. */
   start() {
     this.lastWrite = Date.now();
-    if (this.intervalMs <= 0) return;
-    this.res.once('close', () => this.stop());
-    this.timer = setInterval(() => {
-      if (this.betweenEvents && Date.now() - this.lastWrite >= this.intervalMs) this.res.write(': keepalive\n\n');
-    }, this.intervalMs).unref();
+    if (this.intervalMs > 0) KeepaliveTicker.of(this.intervalMs).add(this);
   }
 
   /** Bytes went out; `betweenEvents` when they ended an event. */
@@ -91,7 +86,60 @@ export class SseKeepalive {
   }
 
   stop() {
+    if (this.intervalMs > 0) KeepaliveTicker.of(this.intervalMs).delete(this);
+  }
+
+  /** Called by the ticker; false once the stream is gone. */
+  tick(now: number): boolean {
+    if (this.res.destroyed || this.res.writableEnded) return false;
+    if (this.betweenEvents && now - this.lastWrite >= this.intervalMs) {
+      this.res.write(': keepalive\n\n');
+      this.lastWrite = now;
+    }
+    return true;
+  }
+}
+
+/**
+ * One timer for every open stream with the same keepalive interval, ticking twice per interval (a
+ * quiet stream hears from the gateway within 1.5 intervals): a timer per stream would be set up
+ * and torn down on every turn, and thousands of them kept for long streams.
+ */
+class KeepaliveTicker {
+  private static readonly byInterval = new Map<number, KeepaliveTicker>();
+  private readonly streams = new Set<SseKeepalive>();
+  private timer: NodeJS.Timeout | undefined;
+
+  private constructor(private readonly intervalMs: number) {}
+
+  static of(intervalMs: number): KeepaliveTicker {
+    let ticker = KeepaliveTicker.byInterval.get(intervalMs);
+    if (!ticker) {
+      ticker = new KeepaliveTicker(intervalMs);
+      KeepaliveTicker.byInterval.set(intervalMs, ticker);
+    }
+    return ticker;
+  }
+
+  add(stream: SseKeepalive) {
+    this.streams.add(stream);
+    this.timer ??= setInterval(this.tick, Math.max(1, this.intervalMs >> 1)).unref();
+  }
+
+  delete(stream: SseKeepalive) {
+    this.streams.delete(stream);
+    if (this.streams.size === 0) this.stopTimer();
+  }
+
+  private readonly tick = () => {
+    const now = Date.now();
+    for (const stream of this.streams) if (!stream.tick(now)) this.streams.delete(stream);
+    if (this.streams.size === 0) this.stopTimer();
+  };
+
+  private stopTimer() {
     clearInterval(this.timer);
+    this.timer = undefined;
   }
 }
 
