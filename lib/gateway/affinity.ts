@@ -96,17 +96,25 @@ export class AffinityStore {
     return this.writer.run();
   }
 
+  /**
+   * One statement per batch: new conversations arrive steadily, and an ORM upsert for each costs
+   * the hot process far more than the row. Rows of a Pool deleted meanwhile are skipped.
+   */
   private async writePending() {
-    const batch = [...this.pending.values()];
-    this.pending.clear();
-    for (const { poolId, kind, keyHash, entry } of batch) {
-      const data = { accountId: entry.accountId, expiresAt: new Date(entry.expiresAt) };
-      await this.db.prisma.routingAffinity
-        .upsert({ where: { poolId_kind_keyHash: { poolId, kind, keyHash } }, create: { poolId, kind, keyHash, ...data }, update: data })
-        .catch((err: unknown) => this.log.warn({ err }, 'routing affinity was not saved'));
-    }
+    const batch = [...this.pending.values()].slice(0, MAX_ROWS_PER_WRITE);
+    for (const { poolId, kind, keyHash } of batch) this.pending.delete(key(poolId, kind, keyHash));
+    const rows = batch.map(({ poolId, kind, keyHash, entry }) => ({ poolId, kind, keyHash, accountId: entry.accountId, expiresAt: new Date(entry.expiresAt).toISOString() }));
+    await this.db.sql(UPSERT_AFFINITIES, [JSON.stringify(rows)]).catch((err: unknown) => this.log.warn({ err, rows: rows.length }, 'routing affinities were not saved'));
   }
 }
+
+const MAX_ROWS_PER_WRITE = 5_000;
+
+const UPSERT_AFFINITIES = `INSERT INTO "RoutingAffinity" ("poolId", "kind", "keyHash", "accountId", "expiresAt", "updatedAt")
+SELECT r."poolId", r."kind", r."keyHash", r."accountId", r."expiresAt", now()
+FROM json_populate_recordset(NULL::"RoutingAffinity", $1::json) r
+WHERE EXISTS (SELECT 1 FROM "Pool" p WHERE p."id" = r."poolId")
+ON CONFLICT ("poolId", "kind", "keyHash") DO UPDATE SET "accountId" = EXCLUDED."accountId", "expiresAt" = EXCLUDED."expiresAt", "updatedAt" = EXCLUDED."updatedAt"`;
 
 function key(poolId: string, kind: AffinityKind, keyHash: string) {
   return `${poolId}:${kind}:${keyHash}`;
