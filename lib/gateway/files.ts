@@ -24,15 +24,20 @@ const fileCreatedSchema = z.object({ file_id: z.string().min(1) }).passthrough()
 const MAX_REMEMBERED_FILES = 100_000;
 /** File ids a request may name are the client's choice: at most this many are looked up. */
 const MAX_REFERENCED_FILES = 32;
+/**
+ * A file not known here, or whose pin has expired, is looked up again after this: another gateway
+ * process may have uploaded it or renewed its pin since.
+ */
+const RECHECK_MS = 5_000;
+
+/** Where a file lives while its pin lasts, or a recent miss. */
+type Pin = { accountId: string; expiresAt: number } | { accountId: null; recheckAt: number };
 
 export class FileRegistry {
-  /**
-   * Owner account by Pool and file id, until the pin expires; null remembers a miss, so unknown
-   * ids cost one query.
-   */
-  private readonly owners = new Map<string, { accountId: string; expiresAt: number } | null>();
+  /** Owner account by Pool and file id until the pin expires; a miss is remembered for a few seconds. */
+  private readonly owners = new Map<string, Pin>();
 
-  private remember(id: string, owner: { accountId: string; expiresAt: number } | null) {
+  private remember(id: string, owner: Pin) {
     if (this.owners.size >= MAX_REMEMBERED_FILES) this.owners.delete(this.owners.keys().next().value!);
     this.owners.set(id, owner);
   }
@@ -55,13 +60,15 @@ export class FileRegistry {
   /** The account a file was uploaded through, while its pin lasts (the retention sweep deletes it after). */
   async owner(poolId: string, fileId: string): Promise<string | undefined> {
     const id = `${poolId}:${fileId}`;
-    let owner = this.owners.get(id);
-    if (owner === undefined) {
+    const now = this.clock();
+    let pin = this.owners.get(id);
+    if (!pin || (pin.accountId === null ? pin.recheckAt <= now : pin.expiresAt <= now)) {
       const row = await this.db.prisma.codexFile.findUnique({ where: { poolId_fileId: { poolId, fileId } } });
-      owner = row ? { accountId: row.accountId, expiresAt: row.expiresAt.getTime() } : null;
-      this.remember(id, owner);
+      const expiresAt = row?.expiresAt.getTime() ?? 0;
+      pin = row && expiresAt > now ? { accountId: row.accountId, expiresAt } : { accountId: null, recheckAt: now + RECHECK_MS };
+      this.remember(id, pin);
     }
-    return owner && owner.expiresAt > this.clock() ? owner.accountId : undefined;
+    return pin.accountId ?? undefined;
   }
 
   /** The one account holding every file a request references; 409 when they live apart. */

@@ -90,4 +90,22 @@ describe('file pins', () => {
     expect(await registry.owner(h.poolId, 'file_pin_ttl')).toBeUndefined();
     expect(await new FileRegistry(h.db, clock).owner(h.poolId, 'file_pin_ttl')).toBeUndefined();
   });
+
+  it('sees an upload or a renewal made by another gateway process within seconds', async () => {
+    let now = Date.parse('2026-11-24T12:00:00Z');
+    const clock = () => now;
+    const key = await h.db.prisma.apiKey.findFirstOrThrow({ where: { poolId: h.poolId } });
+    const here = new FileRegistry(h.db, clock);
+    const elsewhere = new FileRegistry(h.db, clock);
+    // Not known yet here: the miss is remembered, then looked up again.
+    expect(await here.owner(h.poolId, 'file_elsewhere')).toBeUndefined();
+    await elsewhere.record(h.poolId, key.id, 'file_elsewhere', 'acct-a', 'a.txt', 5);
+    now += 6_000;
+    expect(await here.owner(h.poolId, 'file_elsewhere')).toBe('acct-a');
+    // The pin here runs out, but the other process renewed it: the renewal counts.
+    now += 23 * 3_600_000;
+    await elsewhere.record(h.poolId, key.id, 'file_elsewhere', 'acct-a', 'a.txt', 5);
+    now += 2 * 3_600_000;
+    expect(await here.owner(h.poolId, 'file_elsewhere')).toBe('acct-a');
+  });
 });
