@@ -22,9 +22,10 @@ const isSpace = (byte: number | undefined) => byte === 0x20 || byte === 0x0a || 
  * The values of `names` among the top-level fields of a JSON object, without parsing the rest: a
  * Codex request carries its whole conversation, and routing reads four short fields of it. Other
  * values are skipped by their brackets and strings (a string is jumped over by a native search for
- * its closing quote). Only the fields read are fully validated; null when the text does not look
- * like one object (or a field name is escaped), and the caller parses it whole, which finds any
- * error. A field given twice keeps its last value, as JSON.parse does.
+ * its closing quote). Only the fields read are validated: malformed JSON elsewhere (a missing comma
+ * in a nested array, a bad escape in a skipped string) goes unnoticed. Null when the text does not
+ * look like one object, or a field name is escaped; the caller then parses it whole. A field given
+ * twice keeps its last value, as JSON.parse does.
  */
 export function topLevelFields(text: Buffer, names: ReadonlySet<string>): Map<string, unknown> | null {
   const found = new Map<string, unknown>();
@@ -89,7 +90,7 @@ function skipValue(text: Buffer, start: number): number {
   if (first === QUOTE) return stringEnd(text, start);
   if (first !== OPEN_OBJECT && first !== OPEN_ARRAY) {
     let i = start;
-    while (i < text.length && text[i] !== COMMA && text[i] !== CLOSE_OBJECT && text[i] !== CLOSE_ARRAY && !isSpace(text[i])) i++;
+    while (i < text.length && text[i] !== COMMA && text[i] !== CLOSE_OBJECT && text[i] !== CLOSE_ARRAY && text[i] !== QUOTE && !isSpace(text[i])) i++;
     return i > start ? i : -1;
   }
   let depth = 0;

@@ -318,7 +318,6 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
       started: trace.started,
       clock: ctx.clock,
       clientGone: exchange.clientGone,
-      holdLimitMs: ctx.sseKeepaliveMs,
       observer: {
         onResponseId: (id) => ctx.affinity.set(pool.id, 'response', hashContinuityKey(pool.id, 'response', id), accountId),
         onRateLimitEvent: (data) => ctx.pools.recordEventEvidence(accountId, data, ctx.clock()),

@@ -45,8 +45,8 @@ function recordingSink(write: (chunk: Buffer, events: readonly SseEvent[]) => Pr
   return { sink, writes, finished };
 }
 
-function relay(body: ScriptedBody, sink: StreamSink, observer: StreamObserver = {}, holdLimitMs = 0) {
-  const options: RelayOptions = { body, sink, status: 200, headers: {}, started: 0, clock: () => 0, observer, clientGone: () => false, holdLimitMs };
+function relay(body: ScriptedBody, sink: StreamSink, observer: StreamObserver = {}) {
+  const options: RelayOptions = { body, sink, status: 200, headers: {}, started: 0, clock: () => 0, observer, clientGone: () => false };
   return relaySse(options);
 }
 
@@ -58,7 +58,7 @@ describe('relaySse', () => {
     const body = new ScriptedBody();
     const commits: number[] = [];
     const { sink, writes, finished } = recordingSink();
-    const result = relay(body, { ...sink, commit: (status) => void commits.push(status) }, {}, 40);
+    const result = relay(body, { ...sink, firstByteWithinMs: 40, commit: (status) => void commits.push(status) });
     const queued = frame('response.queued');
     body.reader!.onData(Buffer.concat([CREATED, queued]));
     expect(commits).toEqual([]);
@@ -74,11 +74,32 @@ describe('relaySse', () => {
     expect(finished).toEqual([{ code: 'server_error' }]);
   });
 
+  it('holds a response back as long as it takes for a client that gets one answer at the end', async () => {
+    const body = new ScriptedBody();
+    const commits: number[] = [];
+    const { sink } = recordingSink();
+    const result = relay(body, { ...sink, commit: (status) => void commits.push(status) });
+    body.reader!.onData(Buffer.concat([CREATED, frame('response.queued')]));
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(commits).toEqual([]);
+    body.reader!.onData(frame('response.failed', { response: { error: { code: 'server_error' } } }));
+    expect(await result).toMatchObject({ kind: 'retryable', code: 'server_error' });
+  });
+
+  it('takes the usage from the terminal event that carries it, when another follows', async () => {
+    const body = new ScriptedBody();
+    const { sink } = recordingSink();
+    const result = relay(body, sink);
+    body.reader!.onData(Buffer.concat([CREATED, DELTA, COMPLETED, frame('response.done', { response: {} })]));
+    body.reader!.onEnd();
+    expect(await result).toMatchObject({ kind: 'completed', usage: { inputTokens: 3, outputTokens: 2 } });
+  });
+
   it('holds a preamble that is followed by output within the hold limit, and commits once', async () => {
     const body = new ScriptedBody();
     const commits: number[] = [];
     const { sink, writes } = recordingSink();
-    const result = relay(body, { ...sink, commit: (status) => void commits.push(status) }, {}, 40);
+    const result = relay(body, { ...sink, firstByteWithinMs: 40, commit: (status) => void commits.push(status) });
     body.reader!.onData(CREATED);
     body.reader!.onData(DELTA);
     body.reader!.onData(COMPLETED);

@@ -52,6 +52,13 @@ export interface StreamSink {
    * routes: clients read a 400 context_length_exceeded), not relayed as a stream.
    */
   readonly refusesEarlyFailure?: boolean;
+  /**
+   * How long the relay may hold output back before this sink's client needs a first byte (a
+   * queued response, a silent upstream): past it the stream is committed, its head and what was
+   * held go out and keepalives follow, and the attempt can no longer go to another account.
+   * Absent for a client that gets one answer at the end: holding costs it nothing.
+   */
+  readonly firstByteWithinMs?: number;
   commit(status: number, headers: Record<string, string>): void;
   /** Returns a promise only when the relay must wait before writing more (backpressure). */
   write(chunk: Buffer, events: readonly SseEvent[]): Promise<void> | void;
@@ -152,6 +159,7 @@ export function passthroughSink(res: ServerResponse, keepaliveMs: number, stallM
   const keepalive = new SseKeepalive(res, keepaliveMs);
   return {
     passesBytes: true,
+    firstByteWithinMs: keepaliveMs,
     commit(status, headers) {
       res.writeHead(status, { ...headers, 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
       keepalive.start();
@@ -196,13 +204,6 @@ export type RelayOptions = {
   clock: () => number;
   observer: StreamObserver;
   clientGone: () => boolean;
-  /**
-   * How long the relay may hold a response back while no output comes (a queued response, a
-   * silent upstream). Past it the stream is committed: its head and what was held go out and
-   * keepalives follow, so the client does not wait minutes for a first byte; this attempt can then
-   * no longer go to another account. 0 holds as long as the upstream stays quiet.
-   */
-  holdLimitMs?: number;
 };
 
 /**
@@ -224,8 +225,8 @@ class SseRelay implements BodyReader {
   private held: { chunk: Buffer; events: SseEvent[] }[] = [];
   private committed = false;
   private ttfbMs: number | null = null;
-  /** The terminal event, read for its usage once the client has the response. */
-  private terminal: SseEvent | null = null;
+  /** The terminal events (one, normally), read for their usage once the client has the response. */
+  private terminals: SseEvent[] = [];
   /**
    * `response.created` and `codex.rate_limits` events not yet reported to the observer: they are
    * read after the bytes around them are on their way (soon after, and always before the relay
@@ -254,7 +255,8 @@ class SseRelay implements BodyReader {
     private readonly options: RelayOptions,
     private readonly resolve: (result: RelayResult) => void,
   ) {
-    if (options.holdLimitMs) this.holdTimer = setTimeout(this.holdTooLong, options.holdLimitMs).unref();
+    const holdLimit = options.sink.firstByteWithinMs;
+    if (holdLimit) this.holdTimer = setTimeout(this.holdTooLong, holdLimit).unref();
   }
 
   /** The upstream has shown no output for the hold limit: what it sent so far goes out now. */
@@ -406,8 +408,13 @@ class SseRelay implements BodyReader {
     }
   }
 
+  /** The usage of the last terminal event that carries one. */
   private get usage(): TokenUsage | null {
-    return this.terminal ? usageOfTerminalEvent(this.terminal.data) : null;
+    for (let i = this.terminals.length - 1; i >= 0; i--) {
+      const usage = usageOfTerminalEvent(this.terminals[i]!.data);
+      if (usage) return usage;
+    }
+    return null;
   }
 
   private inspect(event: SseEvent): 'output' | 'preamble' | 'retryable_failure' | 'final_failure' {
@@ -416,7 +423,7 @@ class SseRelay implements BodyReader {
     if (type === 'response.completed' || type === 'response.done' || type === 'response.incomplete') {
       this.completed = true;
       this.incomplete = type === 'response.incomplete';
-      this.terminal = event;
+      this.terminals.push(event);
       return 'output';
     }
     if (type === 'response.created' || type === 'codex.rate_limits') {
@@ -504,8 +511,11 @@ class SseRelay implements BodyReader {
     this.settled = true;
     clearTimeout(this.graceTimer);
     clearTimeout(this.holdTimer);
-    // A failover reads the failed stream's quota evidence (when its exhausted window resets).
-    this.observe();
-    this.resolve(result);
+    try {
+      // A failover reads the failed stream's quota evidence (when its exhausted window resets).
+      this.observe();
+    } finally {
+      this.resolve(result);
+    }
   }
 }

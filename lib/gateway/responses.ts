@@ -32,12 +32,19 @@ type RoutingFields = { model: string; stream: boolean; previousResponseId?: stri
 const ROUTING_FIELDS: ReadonlySet<string> = new Set(['model', 'stream', 'previous_response_id', 'prompt_cache_key']);
 
 /**
+ * From this size on, a body's routing fields are read without parsing it whole. A smaller body is
+ * parsed, so malformed JSON gets the gateway's own 400; in a larger one only the fields read are
+ * checked, and the upstream refuses a malformed rest with its own 400.
+ */
+const SCAN_FROM_BYTES = 32 * 1024;
+
+/**
  * What routing needs from a Responses payload. A Codex body carries the whole conversation, which
- * routing does not read: unless it references files, only its top-level fields are read, and it is
- * never parsed whole (nor held parsed for the length of a stream).
+ * routing does not read: a large one that references no file has only its top-level fields read,
+ * and none is held parsed for the length of a stream.
  */
 export function routingFields(raw: Buffer): RoutingFields {
-  const fields = mentionsFiles(raw) ? null : topLevelFields(raw, ROUTING_FIELDS);
+  const fields = raw.length >= SCAN_FROM_BYTES && !mentionsFiles(raw) ? topLevelFields(raw, ROUTING_FIELDS) : null;
   if (!fields) {
     const payload = parsePayload(raw);
     return fieldsFrom((field) => payload[field], referencedFileIds(raw, payload));

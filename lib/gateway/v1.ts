@@ -102,6 +102,8 @@ function translatingSink(
   const out = sseWriter(res, pacing);
   return {
     refusesEarlyFailure: true,
+    // A client that gets one JSON answer at the end sees nothing of a stream held back.
+    firstByteWithinMs: clientStream ? pacing.keepaliveMs : undefined,
     commit(_status, headers) {
       if (clientStream) out.open(pickRateHeaders(headers));
     },
