@@ -11,6 +11,7 @@ const MAX_ENTRIES = 200_000;
 const WRITE_BEHIND_MS = 1_000;
 
 type Entry = { accountId: string; expiresAt: number };
+type PendingAffinity = { poolId: string; kind: AffinityKind; keyHash: string; entry: Entry };
 
 /**
  * Which account served a conversation (hashed session key), a response id or a turn state.
@@ -19,7 +20,7 @@ type Entry = { accountId: string; expiresAt: number };
  */
 export class AffinityStore {
   private readonly entries = new Map<string, Entry>();
-  private readonly pending = new Map<string, { poolId: string; kind: AffinityKind; keyHash: string; entry: Entry }>();
+  private readonly pending = new Map<string, PendingAffinity>();
   private readonly writer = new SerialFlush(
     () => this.writePending(),
     () => this.pending.size > 0,
@@ -100,11 +101,16 @@ export class AffinityStore {
    * One statement per batch: new conversations arrive steadily, and an ORM upsert for each costs
    * the hot process far more than the row. Rows of a Pool deleted meanwhile are skipped.
    */
-  private async writePending() {
-    const batch = [...this.pending.values()].slice(0, MAX_ROWS_PER_WRITE);
-    for (const { poolId, kind, keyHash } of batch) this.pending.delete(key(poolId, kind, keyHash));
+  private async writePending(): Promise<boolean> {
+    const batch: PendingAffinity[] = [];
+    for (const [id, pending] of this.pending) {
+      if (batch.length === MAX_ROWS_PER_WRITE) break;
+      batch.push(pending);
+      this.pending.delete(id);
+    }
     const rows = batch.map(({ poolId, kind, keyHash, entry }) => ({ poolId, kind, keyHash, accountId: entry.accountId, expiresAt: new Date(entry.expiresAt).toISOString() }));
     await this.db.sql(UPSERT_AFFINITIES, [JSON.stringify(rows)]).catch((err: unknown) => this.log.warn({ err, rows: rows.length }, 'routing affinities were not saved'));
+    return batch.length === MAX_ROWS_PER_WRITE;
   }
 }
 

@@ -290,7 +290,8 @@ class SseRelay implements BodyReader {
   }
 
   private take(chunk: Buffer) {
-    if (this.sinkFinished) return this.observeRateLimits(this.parser.push(chunk));
+    // The client has the whole response: what the upstream still sends counts as evidence only.
+    if (this.sinkFinished) return this.report(this.parser.push(chunk));
     if (this.options.clientGone()) return this.abandon({ kind: 'client_closed', ttfbMs: this.ttfbMs });
     // The usual chunk mid-stream: its bytes leave first, and are inspected once they are on their way.
     if (this.committed && !this.writing && this.held.length === 0 && this.options.sink.passesBytes) {
@@ -343,16 +344,9 @@ class SseRelay implements BodyReader {
     this.observe();
   }
 
-  /** Events after the client's stream ended: only a rate-limit event still matters. */
-  private observeRateLimits(events: readonly SseEvent[]) {
-    for (const event of events) {
-      if ((event.event ?? eventType(event.data)) === 'codex.rate_limits') this.options.observer.onRateLimitEvent?.(event.data);
-    }
-  }
-
   private end() {
     if (this.sinkFinished) {
-      this.observeRateLimits(this.parser.end());
+      this.report(this.parser.end());
       return this.close(null, false);
     }
     const tail = this.parser.end();
@@ -393,18 +387,23 @@ class SseRelay implements BodyReader {
 
   private readonly observeSoon = () => this.guarded(this.observe, undefined);
 
-  /** Reports the events held for the observer: the response id, and quota evidence. */
+  /** Reports the events held back for the observer. */
   private observe() {
     const events = this.unobserved;
     if (events.length === 0) return;
     this.unobserved = [];
+    this.report(events);
+  }
+
+  /** Tells the observer what it follows: a response's id, and quota evidence; other events pass. */
+  private report(events: readonly SseEvent[]) {
     for (const event of events) {
-      if ((event.event ?? eventType(event.data)) === 'codex.rate_limits') {
-        this.options.observer.onRateLimitEvent?.(event.data);
-        continue;
+      const type = event.event ?? eventType(event.data);
+      if (type === 'codex.rate_limits') this.options.observer.onRateLimitEvent?.(event.data);
+      else if (type === 'response.created') {
+        const id = responseIdOfCreatedEvent(event.data);
+        if (id) this.options.observer.onResponseId?.(id);
       }
-      const id = responseIdOfCreatedEvent(event.data);
-      if (id) this.options.observer.onResponseId?.(id);
     }
   }
 

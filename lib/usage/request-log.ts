@@ -62,18 +62,9 @@ export class RequestLogWriter {
   private timer: NodeJS.Timeout | undefined;
   /** Rows not queued because the queue was full (the database far behind); reported once written. */
   private dropped = 0;
-  /** Rows ever queued, and ever taken into a write: the rows before `due` must be written now. */
-  private recorded = 0;
-  private taken = 0;
-  private due = 0;
-  /**
-   * A write goes on while rows that were due remain, or a full batch waits. Rows that arrive while
-   * one is in flight wait for their own interval: carrying on with them would write every request
-   * alone under steady traffic, a round trip and a commit each.
-   */
   private readonly writer = new SerialFlush(
     () => this.writeQueued(),
-    () => this.taken < this.due || this.queue.length >= this.options.maxBatch,
+    () => this.queue.length > 0,
   );
 
   constructor(
@@ -88,33 +79,32 @@ export class RequestLogWriter {
       return;
     }
     this.queue.push(entry);
-    this.recorded += 1;
-    if (this.queue.length >= this.options.maxBatch) void this.writeDue();
-    else this.timer ??= setTimeout(() => void this.writeDue(), this.options.intervalMs);
+    if (this.queue.length >= this.options.maxBatch) void this.writeNow();
+    else this.timer ??= setTimeout(() => void this.writeNow(), this.options.intervalMs);
   }
 
   /** Writes everything queued, including what arrives while it writes (shutdown, tests). */
   async flush(): Promise<void> {
-    do await this.writeDue();
+    do await this.writeNow();
     while (this.queue.length > 0);
   }
 
-  /** Writes what is queued now, one batch at a time. */
-  private writeDue(): Promise<void> {
+  /** Writes what is queued now, one batch at a time; rows that arrive meanwhile get their own interval. */
+  private writeNow(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.due = this.recorded;
     return this.writer.run();
   }
 
-  private writeQueued(): Promise<void> {
+  /** Resolves true when the batch was full: more may be waiting. */
+  private async writeQueued(): Promise<boolean> {
     const batch = this.queue.splice(0, MAX_ROWS_PER_WRITE);
-    this.taken += batch.length;
     if (this.dropped > 0) {
       this.log.warn({ rows: this.dropped }, 'request log rows were dropped: the database is too far behind');
       this.dropped = 0;
     }
-    return this.write(batch);
+    await this.write(batch);
+    return batch.length === MAX_ROWS_PER_WRITE;
   }
 
   /**
