@@ -228,15 +228,15 @@ export class PoolRegistry {
     else pool.snapshots[index] = account.snapshot;
   }
 
-  /**
-   * Writes the pending evidence in one statement: rows travel as one JSON parameter, accounts
-   * deleted meanwhile are skipped, and a row never overwrites newer evidence (another process).
-   */
   /** Writes the pending evidence; one write at a time, however slow the database. */
   flushWindows(): Promise<void> {
     return this.windowWriter.run();
   }
 
+  /**
+   * Writes the pending evidence in one statement: rows travel as one JSON parameter, accounts
+   * deleted meanwhile are skipped, and a row never overwrites newer evidence (another process).
+   */
   private async writePendingWindows() {
     const rows = [...this.pendingWindows.values()].map(({ accountId, window, source }) => ({
       id: randomUUID(),

@@ -16,6 +16,11 @@ export class RequestTrace {
   apiKeyId: string | null = null;
   ttfbMs: number | null = null;
   usage: TokenUsage = NO_USAGE;
+  /**
+   * When the client's response went out in full. An upstream may keep a finished stream open for a
+   * while (it is given up after a grace period): the latencies logged are what the client saw.
+   */
+  private sentAt: number | null = null;
   private written = false;
 
   constructor(
@@ -31,7 +36,16 @@ export class RequestTrace {
   }
 
   attempt(accountId: string, status: number, started: number, fault: FaultClass | null, code: string | null, retryable: boolean, ttfbMs: number | null = null) {
-    this.attempts.push({ accountId, status, latencyMs: this.ctx.clock() - started, ttfbMs, retryable, errorClass: fault, errorCode: code });
+    this.attempts.push({ accountId, status, latencyMs: this.endedAt() - started, ttfbMs, retryable, errorClass: fault, errorCode: code });
+  }
+
+  /** The client has the whole response. */
+  responseSent(at: number) {
+    this.sentAt ??= at;
+  }
+
+  private endedAt(): number {
+    return this.sentAt ?? this.ctx.clock();
   }
 
   finish(status: number, fault: FaultClass | null, code: string | null) {
@@ -39,7 +53,8 @@ export class RequestTrace {
     this.written = true;
     const metrics = this.ctx.metrics;
     metrics.requests.inc({ route: this.route, status: String(status), fault: fault ?? 'none' });
-    metrics.duration.observe({ route: this.route }, (this.ctx.clock() - this.started) / 1000);
+    const latencyMs = this.endedAt() - this.started;
+    metrics.duration.observe({ route: this.route }, latencyMs / 1000);
     for (const attempt of this.attempts) metrics.attempts.inc({ outcome: attempt.retryable ? 'failed_over' : attempt.status < 400 ? 'served' : 'failed' });
     this.ctx.requestLog.record({
       createdAt: new Date(this.started),
@@ -52,7 +67,7 @@ export class RequestTrace {
       status,
       errorClass: fault,
       errorCode: code,
-      latencyMs: this.ctx.clock() - this.started,
+      latencyMs,
       ttfbMs: this.ttfbMs,
       usage: this.usage,
       costMicros: costMicros(this.model, this.usage),
@@ -81,10 +96,11 @@ export async function runExchange(
   handle: (exchange: Exchange) => Promise<Outcome>,
 ): Promise<void> {
   const signal = new ClientGoneSignal();
-  res.once('close', () => {
-    if (!res.writableFinished) signal.notify();
-  });
   const trace = new RequestTrace(ctx, route.path, route.transport, ctx.clock());
+  res.once('close', () => {
+    if (res.writableFinished) trace.responseSent(ctx.clock());
+    else signal.notify();
+  });
   try {
     const outcome = await handle({ req, res, trace, signal, clientGone: () => signal.gone });
     trace.finish(outcome.status, outcome.fault, outcome.code);

@@ -116,6 +116,8 @@ describe('streams', () => {
     expect(text).toContain('response.completed');
     // The Codex CLI reports a turn done only at the end of the body: it must not wait on the upstream.
     expect(ended).toBe(true);
+    // Time passes before the upstream is given up after its grace period.
+    h.clock.advance(5_000);
     // The upstream is given up after a grace period; the request is logged as served.
     let row = null;
     for (let i = 0; i < 50 && !row; i++) {
@@ -125,6 +127,10 @@ describe('streams', () => {
     }
     expect(row).toMatchObject({ status: 200, errorCode: null });
     expect(row!.outputTokens).toBeGreaterThan(0);
+    // Logged as the client saw it, not as long as the upstream was waited for.
+    expect(row!.latencyMs).toBeLessThan(1500);
+    const attempts = await h.db.prisma.requestAttempt.findMany({ where: { requestId: row!.id } });
+    expect(attempts.map((attempt) => attempt.latencyMs < 1500)).toEqual([true]);
   });
 
   it('drops a client that stops reading, and the upstream stream behind it', async () => {
