@@ -36,8 +36,15 @@ const LAST_USED_DEBOUNCE_MS = 60_000;
 const MAX_CACHED_PREFIXES = 50_000;
 /** Key rows read at once: made-up keys, each a lookup, must not take the database's connections. */
 const MAX_CONCURRENT_LOOKUPS = 4;
+/**
+ * Lookups that may wait for a slot. Past it a flood of made-up keys is turned away at once (503)
+ * instead of queueing without bound, and a known key, answered from memory, never waits here.
+ */
+const MAX_WAITING_LOOKUPS = 256;
 
 const missing = () => new AppError('api_key_missing', 'a valid Pool API key is required', 401);
+const lookupsBusy = () =>
+  new AppError('api_key_lookup_busy', 'too many unknown API keys are being checked at once; retry shortly', 503, null, { 'retry-after': '1' });
 
 /**
  * Pool API key authentication with no database round-trip for a cached key. Entries drop on a
@@ -115,6 +122,7 @@ export class KeyAuthenticator {
 
   private async load(prefix: string, now: number): Promise<CachedKey | null> {
     if (this.lookupsRunning < MAX_CONCURRENT_LOOKUPS) this.lookupsRunning += 1;
+    else if (this.waitingLookups.length >= MAX_WAITING_LOOKUPS) throw lookupsBusy();
     else await new Promise<void>((resolve) => this.waitingLookups.push(resolve));
     try {
       return await this.read(prefix, now);

@@ -237,6 +237,15 @@ describe('key lookups', () => {
       expect(refused).toEqual(Array(40).fill('api_key_missing'));
       expect(counted.queries.keyReads).toBe(41);
       expect(counted.queries.mostKeyReadsInFlight).toBe(4);
+
+      // A flood does not queue without bound: past 4 reads and 256 waiting, the rest are turned
+      // away at once, and the known key is still answered from memory meanwhile.
+      const flood = Array.from({ length: 300 }, () => check(madeUp()));
+      expect(await check(counted.key)).toBe('ok');
+      const outcomes = await Promise.all(flood);
+      expect(outcomes.filter((code) => code === 'api_key_lookup_busy')).toHaveLength(40);
+      expect(outcomes.filter((code) => code === 'api_key_missing')).toHaveLength(260);
+      expect(counted.queries.keyReads).toBe(41 + 260);
     } finally {
       await counted.close();
     }
