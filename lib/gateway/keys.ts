@@ -45,6 +45,7 @@ const MAX_WAITING_LOOKUPS = 256;
 const missing = () => new AppError('api_key_missing', 'a valid Pool API key is required', 401);
 const lookupsBusy = () =>
   new AppError('api_key_lookup_busy', 'too many unknown API keys are being checked at once; retry shortly', 503, null, { 'retry-after': '1' });
+const isLookupsBusy = (error: unknown) => error instanceof AppError && error.code === 'api_key_lookup_busy';
 
 /**
  * Pool API key authentication with no database round-trip for a cached key. Entries drop on a
@@ -117,6 +118,8 @@ export class KeyAuthenticator {
       loading = this.load(prefix, now).finally(() => this.loading.delete(prefix));
       this.loading.set(prefix, loading);
     }
+    // A known key due for a re-read keeps working while a flood of made-up keys holds the reads.
+    if (cached && !('absentUntil' in cached)) return loading.catch((error: unknown) => (isLookupsBusy(error) ? cached : Promise.reject(error)));
     return loading;
   }
 
