@@ -9,6 +9,7 @@ const TTL_MS: Record<AffinityKind, number> = {
 };
 const MAX_ENTRIES = 200_000;
 const WRITE_BEHIND_MS = 1_000;
+const MAX_ROWS_PER_WRITE = 5_000;
 
 type Entry = { accountId: string; expiresAt: number };
 type PendingAffinity = { poolId: string; kind: AffinityKind; keyHash: string; entry: Entry };
@@ -113,8 +114,6 @@ export class AffinityStore {
     return batch.length === MAX_ROWS_PER_WRITE;
   }
 }
-
-const MAX_ROWS_PER_WRITE = 5_000;
 
 const UPSERT_AFFINITIES = `INSERT INTO "RoutingAffinity" ("poolId", "kind", "keyHash", "accountId", "expiresAt", "updatedAt")
 SELECT r."poolId", r."kind", r."keyHash", r."accountId", r."expiresAt", now()

@@ -90,9 +90,12 @@ export class FileRegistry {
   }
 }
 
+const FILE_ID_FIELD = Buffer.from('file_id');
+const SEDIMENT_URI = Buffer.from('sediment://');
+
 /** Whether a serialised payload may reference a file: most do not, and need no walk to show it. */
 export function mentionsFiles(body: Buffer): boolean {
-  return body.includes('file_id') || body.includes('sediment://');
+  return body.includes(FILE_ID_FIELD) || body.includes(SEDIMENT_URI);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import type { Database } from '../db';
 import { AppError } from '../errors';
-import { hashesEqual, keyedHash, stringsEqual } from '../crypto';
+import { hashesEqual, keyedHash } from '../crypto';
 import { splitApiKey } from '../keys';
 import { onChange } from '../events';
 
@@ -45,7 +45,6 @@ const MAX_WAITING_LOOKUPS = 256;
 const missing = () => new AppError('api_key_missing', 'a valid Pool API key is required', 401);
 const lookupsBusy = () =>
   new AppError('api_key_lookup_busy', 'too many unknown API keys are being checked at once; retry shortly', 503, null, { 'retry-after': '1' });
-const isLookupsBusy = (error: unknown) => error instanceof AppError && error.code === 'api_key_lookup_busy';
 
 /**
  * Pool API key authentication with no database round-trip for a cached key. Entries drop on a
@@ -93,7 +92,7 @@ export class KeyAuthenticator {
   private matches(entry: CachedKey, raw: string): boolean {
     // Hex, not a Buffer: Node 20's one-shot hash is several times slower when it returns a Buffer.
     const digest = hash('sha256', raw, 'hex');
-    if (entry.verified && stringsEqual(entry.verified, digest)) return true;
+    if (entry.verified && hashesEqual(entry.verified, digest)) return true;
     if (!hashesEqual(entry.keyHash, keyedHash(this.hashKey, raw))) return false;
     entry.verified = digest;
     return true;
@@ -115,17 +114,22 @@ export class KeyAuthenticator {
     }
     let loading = this.loading.get(prefix);
     if (!loading) {
+      // A known key due for a re-read keeps working while a flood of made-up keys holds the reads.
+      if (cached && !('absentUntil' in cached) && this.lookupsFull()) return cached;
       loading = this.load(prefix, now).finally(() => this.loading.delete(prefix));
       this.loading.set(prefix, loading);
     }
-    // A known key due for a re-read keeps working while a flood of made-up keys holds the reads.
-    if (cached && !('absentUntil' in cached)) return loading.catch((error: unknown) => (isLookupsBusy(error) ? cached : Promise.reject(error)));
     return loading;
+  }
+
+  /** Every read slot is taken and the queue for them is full. */
+  private lookupsFull(): boolean {
+    return this.lookupsRunning >= MAX_CONCURRENT_LOOKUPS && this.waitingLookups.length >= MAX_WAITING_LOOKUPS;
   }
 
   private async load(prefix: string, now: number): Promise<CachedKey | null> {
     if (this.lookupsRunning < MAX_CONCURRENT_LOOKUPS) this.lookupsRunning += 1;
-    else if (this.waitingLookups.length >= MAX_WAITING_LOOKUPS) throw lookupsBusy();
+    else if (this.lookupsFull()) throw lookupsBusy();
     else await new Promise<void>((resolve) => this.waitingLookups.push(resolve));
     try {
       return await this.read(prefix, now);
