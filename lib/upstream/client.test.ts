@@ -1,16 +1,27 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClientGoneSignal, UpstreamClient } from './client';
+import { ClientGoneSignal, UpstreamClient, type BodyReader } from './client';
 
 let requests = 0;
 /** Bytes of /big the server has handed to its socket so far. */
 let bigSent = 0;
 const BIG_CHUNKS = 512;
 const CHUNK = Buffer.alloc(64 * 1024, 97);
+/** Sent as one HTTP chunk each, as an SSE upstream sends its events, but in one socket write. */
+const EVENTS = ['event: a\ndata: 1\n\n', 'event: b\ndata: 2\n\n', 'event: c\ndata: 3\n\n'];
 const server = createServer((req, res) => {
   requests += 1;
   req.resume().on('end', async () => {
+    if (req.url === '/events') {
+      res.flushHeaders();
+      return void setTimeout(() => {
+        res.socket!.cork();
+        for (const event of EVENTS) res.write(event);
+        res.end();
+        res.socket!.uncork();
+      }, 50);
+    }
     if (req.url !== '/big') return void res.end('ok');
     for (let i = 0; i < BIG_CHUNKS; i++) {
       bigSent += CHUNK.length;
@@ -49,6 +60,20 @@ describe('UpstreamClient.open', () => {
     expect(received).toBe(BIG_CHUNKS * CHUNK.length);
     // Socket buffers take a few MB; without the pause the whole body would have gone.
     expect(sentWhileStalled).toBeLessThan((BIG_CHUNKS * CHUNK.length) / 2);
+  });
+
+  it('hands a reader the chunks of one socket read as one, then the end', async () => {
+    const response = await client.open(url.replace(/\/x$/, '/events'), options(new ClientGoneSignal()));
+    const heard: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const reader: BodyReader = {
+        onData: (chunk) => heard.push(chunk.toString()),
+        onEnd: () => resolve(),
+        onError: reject,
+      };
+      response.body.consume(reader);
+    });
+    expect(heard).toEqual([EVENTS.join('')]);
   });
 
   it('relays an answer, and sends nothing for a client that is already gone or leaves before the send', async () => {

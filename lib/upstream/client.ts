@@ -164,7 +164,11 @@ export type UpstreamResponse = { statusCode: number; headers: IncomingHttpHeader
 /** Bytes queued before the upstream socket is paused: the consumer is slower than the upstream. */
 const HIGH_WATER_BYTES = 256 * 1024;
 
-/** Takes a body's chunks as undici delivers them, with no queue and no promise per chunk. */
+/**
+ * Takes a body's bytes with no queue and no promise per chunk. The chunks that one read of the
+ * socket brings come as one: an upstream that sends each SSE event as its own HTTP chunk would
+ * otherwise cost a client write per event.
+ */
 export interface BodyReader {
   onData(chunk: Buffer): void;
   onEnd(): void;
@@ -184,6 +188,8 @@ export class UpstreamBody implements AsyncIterableIterator<Buffer> {
   private failure: Error | null = null;
   private waiter: { resolve: (result: IteratorResult<Buffer>) => void; reject: (error: Error) => void } | null = null;
   private reader: BodyReader | null = null;
+  /** Chunks for the reader from the socket read in progress, handed on once the read is parsed. */
+  private pending: Buffer[] = [];
 
   constructor(private readonly controller: Dispatcher.DispatchController) {}
 
@@ -194,17 +200,27 @@ export class UpstreamBody implements AsyncIterableIterator<Buffer> {
     this.queuedBytes = 0;
     this.resume();
     this.reader = reader;
-    for (const chunk of queued) {
-      if (this.reader !== reader) return; // the reader destroyed the body
-      reader.onData(chunk);
-    }
-    if (this.reader !== reader) return;
+    this.pending = queued;
+    this.deliver();
+    if (this.reader !== reader) return; // the reader destroyed the body
     if (this.failure) this.fail(this.failure);
     else if (this.ended) this.detachReader()!.onEnd();
   }
 
-  /** The reader hears the end or the failure once, and nothing after it. */
+  /**
+   * Hands the reader what has come since the last delivery, as one chunk. Runs as a microtask after
+   * the first chunk of a read: undici parses a whole socket read before the microtasks run.
+   */
+  private readonly deliver = () => {
+    const chunks = this.pending;
+    if (chunks.length === 0) return;
+    this.pending = [];
+    this.reader?.onData(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+  };
+
+  /** The reader hears the end or the failure once, after every byte before it, and nothing after it. */
   private detachReader(): BodyReader | null {
+    this.deliver();
     const reader = this.reader;
     this.reader = null;
     return reader;
@@ -221,7 +237,10 @@ export class UpstreamBody implements AsyncIterableIterator<Buffer> {
 
   push(chunk: Buffer) {
     if (this.ended) return; // destroyed by its reader: what still arrives is dropped
-    if (this.reader) return this.reader.onData(chunk);
+    if (this.reader) {
+      if (this.pending.push(chunk) === 1) queueMicrotask(this.deliver);
+      return;
+    }
     if (this.waiter) {
       const waiter = this.waiter;
       this.waiter = null;
@@ -280,6 +299,7 @@ export class UpstreamBody implements AsyncIterableIterator<Buffer> {
     // Done first: the abort below reports back (fail) before it returns, to nobody now.
     this.ended = true;
     this.reader = null;
+    this.pending = [];
     this.queue = [];
     this.queuedBytes = 0;
     if (live) this.controller.abort(Object.assign(new Error('the body was discarded'), { code: 'UND_ERR_ABORTED' }));
