@@ -34,6 +34,14 @@ export type PoolState = {
 
 const RELOAD_INTERVAL_MS = 30_000;
 const WRITE_BEHIND_MS = 1_000;
+/**
+ * Evidence that only restates what an account's snapshot says, observed this recently, changes
+ * nothing: every response carries the same rate-limit headers, and quota evidence counts as
+ * fresh for minutes, not seconds.
+ */
+const RESTATED_WITHIN_MS = 5_000;
+/** How far two readings of one reset may differ and still be the same (relative resets drift). */
+const RESET_TOLERANCE_MS = 1_000;
 
 /**
  * The gateway's in-memory view of Pools, their accounts and quota windows. Requests read it
@@ -173,6 +181,8 @@ export class PoolRegistry {
   /** Applies quota evidence now and persists it behind the request. */
   recordWindows(accountId: string, windows: readonly QuotaWindow[], source: string) {
     if (windows.length === 0) return;
+    const known = this.account(accountId)?.snapshot.windows;
+    if (known && windows.every((window) => restates(known, window))) return;
     this.updateSnapshot(accountId, (snapshot) => ({ ...snapshot, windows: newestWindows(windows, snapshot.windows) }));
     for (const window of windows) this.pendingWindows.set(`${accountId}:${window.kind}`, { accountId, window, source });
   }
@@ -263,6 +273,19 @@ export class PoolRegistry {
       )
       .catch((err: unknown) => this.log.warn({ err, rows: rows.length }, 'quota windows were not saved'));
   }
+}
+
+/** Whether `window` says what a recent window of its kind already said. */
+function restates(known: readonly QuotaWindow[], window: QuotaWindow): boolean {
+  const current = known.find((candidate) => candidate.kind === window.kind);
+  return (
+    current !== undefined &&
+    window.observedAt - current.observedAt < RESTATED_WITHIN_MS &&
+    window.observedAt >= current.observedAt &&
+    current.usedPercent === window.usedPercent &&
+    current.windowMinutes === window.windowMinutes &&
+    (current.resetsAt === null ? window.resetsAt === null : window.resetsAt !== null && Math.abs(window.resetsAt - current.resetsAt) <= RESET_TOLERANCE_MS)
+  );
 }
 
 function newestWindows(incoming: readonly QuotaWindow[], existing: readonly QuotaWindow[]): QuotaWindow[] {

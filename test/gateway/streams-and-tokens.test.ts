@@ -285,4 +285,25 @@ describe('quota evidence persistence', () => {
     await h.gateway.context.pools.flushWindows();
     expect((await h.db.prisma.quotaWindow.findUniqueOrThrow({ where: { id: rows[0]!.id } })).usedPercent).toBe(77);
   });
+
+  it('leaves the windows alone when a response restates a recent reading', async () => {
+    h = await startHarness({ accounts: ['acct-a'] });
+    h.upstream.account('acct-a').setUsageStepPercent(0);
+    await warmAccounts(h);
+    await streamTurn(h);
+    const windowsOf = () => h.gateway.context.pools.account(h.accountIds['acct-a']!)!.snapshot.windows;
+    const read = windowsOf();
+    expect(read.length).toBeGreaterThan(0);
+    await streamTurn(h);
+    expect(windowsOf()).toBe(read);
+    // A reading older than a few seconds is renewed, and a changed one applies at once.
+    h.clock.advance(6_000);
+    await streamTurn(h);
+    const renewed = windowsOf();
+    expect(renewed).not.toBe(read);
+    expect(renewed[0]!.observedAt).toBe(h.clock.now);
+    h.upstream.account('acct-a').setUsageStepPercent(7);
+    await streamTurn(h);
+    expect(windowsOf()).not.toBe(renewed);
+  });
 });
