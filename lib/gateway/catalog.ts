@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { accountHeaders } from '../upstream/headers';
+import { ACCEPT_JSON, upstreamHeaders } from '../upstream/headers';
 import type { UpstreamAccess } from './context';
 import type { ModelInfo } from './pool-state';
 
@@ -91,7 +91,7 @@ export class CatalogSync {
       const token = await credentials.accessToken(accountId);
       const response = await client.request(`${upstreamBaseUrl}/codex/models?client_version=${encodeURIComponent(identity.version)}`, {
         method: 'GET',
-        headers: { ...identity.headers, ...accountHeaders(token, account.chatgptAccountId), accept: 'application/json' },
+        headers: upstreamHeaders(identity, { accessToken: token, chatgptAccountId: account.chatgptAccountId }, ACCEPT_JSON),
         headersTimeout: 10_000,
         bodyTimeout: 10_000,
       });

@@ -4,7 +4,7 @@ import { AppError } from '../errors';
 import { parseJsonOrNull } from '../json';
 import { hashContinuityKey, pickContinuityHeader, type FaultClass, type RouteClass } from '../routing';
 import { AccountPlan, coolUntilReset, type Continuity } from './account-plan';
-import { accountHeaders, forwardedClientHeaders } from '../upstream/headers';
+import { upstreamHeaders } from '../upstream/headers';
 import { parseUsageLimitBody } from '../upstream/quota-evidence';
 import { usageFromResponse, NO_USAGE } from '../usage/pricing';
 import type { GatewayContext } from './context';
@@ -227,9 +227,9 @@ const PASSED_RESPONSE_HEADERS = new Set(['openai-model', 'x-request-id', 'x-open
 /** Upstream response headers the client sees (rate-limit families, turn state, request ids, Retry-After). */
 function clientResponseHeaders(upstream: UpstreamResponse['headers'], pool: PoolState): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(upstream)) {
-    if (value === undefined) continue;
-    if (name.startsWith('x-codex-') || PASSED_RESPONSE_HEADERS.has(name)) {
+  for (const name in upstream) {
+    const value = upstream[name];
+    if (value !== undefined && (name.startsWith('x-codex-') || PASSED_RESPONSE_HEADERS.has(name))) {
       headers[name] = Array.isArray(value) ? value.join(', ') : value;
     }
   }
@@ -242,16 +242,11 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
   const { req, res, trace } = exchange;
   const { pool } = job;
 
+  const bodyHeaders = { 'content-type': job.contentType, accept: job.accept };
   const send = (token: string) =>
     ctx.client.open(`${ctx.upstreamBaseUrl}${job.upstreamPath}`, {
       method: 'POST',
-      headers: {
-        ...forwardedClientHeaders(req.headers),
-        ...ctx.identity.headers,
-        ...accountHeaders(token, account.chatgptAccountId),
-        'content-type': job.contentType,
-        accept: job.accept,
-      },
+      headers: upstreamHeaders(ctx.identity, { accessToken: token, chatgptAccountId: account.chatgptAccountId }, bodyHeaders, req.headers),
       body: job.body,
       signal: exchange.signal,
       headersTimeout: ctx.timeouts.headersMs,

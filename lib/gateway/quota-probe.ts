@@ -1,5 +1,5 @@
 import { parseWhamUsage } from '../upstream/quota-evidence';
-import { accountHeaders } from '../upstream/headers';
+import { ACCEPT_JSON, upstreamHeaders } from '../upstream/headers';
 import type { UpstreamAccess } from './context';
 
 const PROBE_TIMEOUT_MS = 3_000;
@@ -59,7 +59,7 @@ export class QuotaProbe {
       const token = await credentials.accessToken(accountId);
       const response = await client.request(`${upstreamBaseUrl}/wham/usage`, {
         method: 'GET',
-        headers: { ...identity.headers, ...accountHeaders(token, account.chatgptAccountId), accept: 'application/json' },
+        headers: upstreamHeaders(identity, { accessToken: token, chatgptAccountId: account.chatgptAccountId }, ACCEPT_JSON),
         headersTimeout: PROBE_TIMEOUT_MS,
         bodyTimeout: PROBE_TIMEOUT_MS,
       });

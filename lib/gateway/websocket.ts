@@ -8,7 +8,7 @@ import { toBackendFromResponses } from '../openai-compat';
 import { onChange } from '../events';
 import { hashContinuityKey, pickContinuityHeader } from '../routing';
 import { AccountPlan, coolUntilReset, recordFailover } from './account-plan';
-import { accountHeaders, forwardedClientHeaders } from '../upstream/headers';
+import { upstreamHeaders } from '../upstream/headers';
 import { parseUsageLimitBody } from '../upstream/quota-evidence';
 import { eventType, failureOfEvent, responseIdOfCreatedEvent, usageOfTerminalEvent } from '../upstream/response-events';
 import { isRetryableFailure } from './relay';
@@ -20,7 +20,7 @@ import { RequestTrace } from './trace';
 import { requireV1 } from './admission';
 import { getSettings } from '../settings';
 
-const OPENAI_BETA = 'responses_websockets=2026-02-06';
+const WEBSOCKET_HEADERS: Readonly<Record<string, string>> = { 'openai-beta': 'responses_websockets=2026-02-06' };
 const CLIENT_BUFFER_HIGH = 4 * 1024 * 1024;
 const CLIENT_BUFFER_LOW = 1024 * 1024;
 /**
@@ -299,12 +299,7 @@ class ClientSession {
     }
     const url = `${this.ctx.upstreamBaseUrl.replace(/^http/, 'ws')}/codex/responses`;
     const socket = new WebSocket(url, {
-      headers: {
-        ...forwardedClientHeaders(this.req.headers),
-        ...this.ctx.identity.headers,
-        ...accountHeaders(token, account.chatgptAccountId),
-        'openai-beta': OPENAI_BETA,
-      },
+      headers: upstreamHeaders(this.ctx.identity, { accessToken: token, chatgptAccountId: account.chatgptAccountId }, WEBSOCKET_HEADERS, this.req.headers),
       perMessageDeflate: DEFLATE,
       handshakeTimeout: 15_000,
       maxPayload: MAX_FRAME_BYTES,

@@ -13,22 +13,34 @@ export function clientIdentity(version: string): ClientIdentity {
   return { originator, version, userAgent, headers: { originator, version, 'user-agent': userAgent } };
 }
 
-// Only the Codex and OpenAI families pass: continuity headers (session-id, x-session-affinity …),
-// the client's Authorization and everything else stay here.
-const FORWARDED_PREFIXES = ['x-codex-', 'x-openai-'];
+export const ACCEPT_JSON: Readonly<Record<string, string>> = { accept: 'application/json' };
 
-/** Client headers worth passing upstream: the Codex and OpenAI families, never credentials. */
-export function forwardedClientHeaders(headers: IncomingHttpHeaders): Record<string, string> {
-  const forwarded: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    if (FORWARDED_PREFIXES.some((prefix) => name.startsWith(prefix))) {
-      forwarded[name] = Array.isArray(value) ? value.join(', ') : value;
-    }
-  }
-  return forwarded;
+/** Whether a client header passes upstream: only the Codex and OpenAI families, never credentials or continuity headers (session-id, x-session-affinity …). */
+function isForwarded(name: string): boolean {
+  return name.startsWith('x-codex-') || name.startsWith('x-openai-');
 }
 
-export function accountHeaders(accessToken: string, chatgptAccountId: string): Record<string, string> {
-  return { authorization: `Bearer ${accessToken}`, 'chatgpt-account-id': chatgptAccountId };
+/**
+ * The headers of one upstream call, built in a single object: the client's Codex and OpenAI
+ * headers when the call relays a client request, then the gateway's Codex identity, the account's
+ * credentials and `extra`, each overriding what came before.
+ */
+export function upstreamHeaders(
+  identity: ClientIdentity,
+  account: { accessToken: string; chatgptAccountId: string },
+  extra: Readonly<Record<string, string>>,
+  clientHeaders?: IncomingHttpHeaders,
+): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (clientHeaders) {
+    for (const name in clientHeaders) {
+      const value = clientHeaders[name];
+      if (value !== undefined && isForwarded(name)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+  }
+  for (const name in identity.headers) headers[name] = identity.headers[name]!;
+  headers.authorization = `Bearer ${account.accessToken}`;
+  headers['chatgpt-account-id'] = account.chatgptAccountId;
+  for (const name in extra) headers[name] = extra[name]!;
+  return headers;
 }
