@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import { AppError } from '../errors';
 import { readBody } from '../http/body';
+import { zstdCost } from './zstd-frames';
 
 export type BodyLimits = { maxCompressedBytes: number; maxDecompressedBytes: number; maxRatio: number };
 
@@ -27,6 +28,7 @@ export async function readDecodedBody(req: IncomingMessage, limits: BodyLimits):
   const compressed = await readBody(req, limits.maxCompressedBytes).catch(rethrowTooLarge('compressed_request_too_large'));
   const maxOutput = Math.min(limits.maxDecompressedBytes, Math.max(1024, compressed.length * limits.maxRatio));
   let decoded: Buffer;
+  if (encoding === 'zstd') refuseCostlyZstd(compressed, maxOutput);
   try {
     if (encoding === 'zstd') {
       decoded = await decodeZstd(compressed, maxOutput);
@@ -45,6 +47,30 @@ export async function readDecodedBody(req: IncomingMessage, limits: BodyLimits):
 type ZlibZstd = (buffer: Buffer, options: { maxOutputLength: number }, callback: (error: Error | null, result: Buffer) => void) => void;
 /** Node ≥ 22.15 decodes zstd in its thread pool; Node 20 has none, so fzstd runs here. */
 const nativeZstd = (zlib as unknown as { zstdDecompress?: ZlibZstd }).zstdDecompress;
+/**
+ * zstd decoders set aside each frame's declared window before decoding it. Encoders keep windows
+ * within 8 MB unless told otherwise (the format asks decoders to support that much); a larger one
+ * is accepted when the body may decode to that much anyway.
+ */
+const ZSTD_WINDOW_FLOOR_BYTES = 8 * 1024 * 1024;
+/**
+ * What fzstd may move in memory for one body, about a tenth of a second: an encoder writes blocks
+ * of up to 128 KB, so a 32 MB body with a 2 MB window moves 512 MB; a body of many tiny blocks
+ * under a large window would move far more while decoding almost nothing.
+ */
+const ZSTD_SHIFT_BUDGET_BYTES = 1024 * 1024 * 1024;
+
+function refuseCostlyZstd(compressed: Buffer, maxOutput: number) {
+  const allowedWindow = Math.max(maxOutput, ZSTD_WINDOW_FLOOR_BYTES);
+  const { windowBytes, shiftedBytes } = zstdCost(compressed);
+  if (windowBytes > allowedWindow) {
+    throw new AppError('zstd_window_too_large', `the zstd frames declare ${windowBytes} bytes of window; at most ${allowedWindow} are accepted`, 413);
+  }
+  if (!nativeZstd && shiftedBytes > ZSTD_SHIFT_BUDGET_BYTES) {
+    throw new AppError('zstd_window_too_large', 'the zstd body has too many blocks for its window size; compress it in larger blocks or with a smaller window', 413);
+  }
+}
+
 const ZSTD_SLICE_BYTES = 64 * 1024;
 
 /**

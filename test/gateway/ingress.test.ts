@@ -3,7 +3,7 @@ import { deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, streamTurn, type Harness } from '../support/gateway-harness';
 import { publishChange } from '../../lib/events';
-import { zstdStoredFrame } from '../../lib/testing/fake-upstream/test-support';
+import { ZSTD_ENCODED_TURN, ZSTD_WINDOW_BOMB, zstdStoredFrame, zstdTinyBlocks } from '../../lib/testing/fake-upstream/test-support';
 
 let h: Harness;
 beforeAll(async () => {
@@ -62,6 +62,19 @@ describe('request bodies', () => {
     expect((await post({ ...auth(), 'content-encoding': 'gzip' }, gzipSync(body))).status).toBe(200);
     expect((await post({ ...auth(), 'content-encoding': 'deflate' }, deflateSync(body))).status).toBe(200);
     expect((await post({ ...auth(), 'content-encoding': 'zstd' }, zstdStoredFrame(Buffer.from(body)))).status).toBe(200);
+    expect((await post({ ...auth(), 'content-encoding': 'zstd' }, ZSTD_ENCODED_TURN.fromPipe)).status).toBe(200);
+    expect((await post({ ...auth(), 'content-encoding': 'zstd' }, ZSTD_ENCODED_TURN.fromFile)).status).toBe(200);
+  });
+
+  it('refuses zstd bodies that would cost gigabytes to decode before decoding them', async () => {
+    // Ten bytes that declare a 2 GB window: decoding would set that much memory aside first.
+    const bomb = await post({ ...auth(), 'content-encoding': 'zstd' }, ZSTD_WINDOW_BOMB);
+    expect(bomb.status).toBe(413);
+    expect(bomb.json?.error?.code).toBe('zstd_window_too_large');
+    // Thousands of one-byte blocks under an 8 MB window: the decoder would move 8 MB per block.
+    const shifts = await post({ ...auth(), 'content-encoding': 'zstd' }, zstdTinyBlocks(5000));
+    expect(shifts.status).toBe(413);
+    expect(shifts.json?.error?.code).toBe('zstd_window_too_large');
   });
 
   it('refuses bad encodings, bombs and junk with clear codes', async () => {
