@@ -55,6 +55,9 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     // Advisory locks are held on connections of their own: a holder's work queries the main pool,
     // and holders that took its connections would wait on each other forever.
     const lockPool = new pg.Pool({ connectionString: options.databaseUrl, max: 4, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
+    // An idle connection the server ends (a restart, a failover, an administrator) is dropped
+    // from its pool and replaced on next use; unheard, the pool's error would end the process.
+    for (const idle of [pool, lockPool]) idle.on('error', () => undefined);
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
     return {
       kind: 'postgres',

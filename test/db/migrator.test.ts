@@ -30,6 +30,27 @@ describe('boot migrator on PostgreSQL', () => {
   });
 });
 
+describe('a database whose server ends idle connections', () => {
+  it('goes on with new connections, lock connections included', async () => {
+    const url = await createPostgresDatabase();
+    const db = await openDatabase({ databaseUrl: url });
+    try {
+      // One idle connection in each pool: the main one and the advisory-lock one.
+      await db.withAdvisoryLock('test', () => db.sql('SELECT 1'));
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      const { rowCount } = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+      await admin.end();
+      expect(rowCount).toBeGreaterThanOrEqual(2);
+      // The pools hear of it as errors on idle clients, which must not end the process.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await db.withAdvisoryLock('test', () => db.sql('SELECT 2 AS two'))).toEqual([{ two: 2 }]);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
 describe('a database that does not answer', () => {
   it('fails to open within seconds instead of hanging', async () => {
     // Accepts connections and never says a word, as a partitioned or failing-over server does.
