@@ -116,7 +116,7 @@ export class CredentialStore {
         this.failures.set(accountId, { count, retryAt: now + backoff });
         // Without a working token the account sits out the backoff; with one it keeps serving.
         const tokenUsable = reason === 'proactive_expiry' && account.tokenExpiresAt !== null && account.tokenExpiresAt > now;
-        if (!tokenUsable) this.health.coolUntil(accountId, now + backoff);
+        if (!tokenUsable) this.health.backOffRefresh(accountId, now + backoff);
         this.options.log.warn({ accountId, code: outcome.code, backoffMs: backoff }, 'token refresh failed; will retry');
       }
       throw new AppError('token_refresh_failed', `token refresh failed: ${outcome.code}`, 503);

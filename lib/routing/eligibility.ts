@@ -60,6 +60,7 @@ export function evaluateEligibility(
       reasons.push('cooling_down');
       availableAt = cooldownEnd;
     }
+    if (health.isBackingOffRefresh(account.id, now)) reasons.push('token_refresh_backoff');
     const quota = assessQuota(account.windows, now);
     if (quota.exhausted) {
       reasons.push('quota_exhausted');

@@ -55,6 +55,7 @@ interface Circuit {
 interface AccountHealthRecord {
   demotedUntil: number;
   cooledUntil: number;
+  refreshBackoffUntil: number;
   circuits: Map<string, Circuit>;
 }
 
@@ -132,6 +133,20 @@ export class RoutingHealth {
     record.cooledUntil = Math.max(record.cooledUntil, resetAt);
   }
 
+  /**
+   * After a token refresh that failed for a passing reason, with no usable token left: the account
+   * sits out the retry backoff. Not a quota state: a Pool with every account here is unavailable
+   * (503), not out of quota.
+   */
+  backOffRefresh(accountId: string, until: number): void {
+    const record = this.recordFor(accountId);
+    record.refreshBackoffUntil = Math.max(record.refreshBackoffUntil, until);
+  }
+
+  isBackingOffRefresh(accountId: string, now: number): boolean {
+    return (this.accounts.get(accountId)?.refreshBackoffUntil ?? 0) > now;
+  }
+
   /** End of the account's cooldown, or null when it is not cooling down at `now`. */
   cooldownEnd(accountId: string, now: number): number | null {
     const cooledUntil = this.accounts.get(accountId)?.cooledUntil ?? 0;
@@ -163,7 +178,7 @@ export class RoutingHealth {
   private recordFor(accountId: string): AccountHealthRecord {
     let record = this.accounts.get(accountId);
     if (!record) {
-      record = { demotedUntil: 0, cooledUntil: 0, circuits: new Map() };
+      record = { demotedUntil: 0, cooledUntil: 0, refreshBackoffUntil: 0, circuits: new Map() };
       this.accounts.set(accountId, record);
     }
     return record;

@@ -90,6 +90,7 @@ export type ReasonCode =
   | 'account_reauth_required'
   | 'model_unsupported'
   | 'cooling_down'
+  | 'token_refresh_backoff'
   | 'quota_exhausted'
   | 'circuit_open'
   | 'circuit_probe_in_flight'

@@ -28,6 +28,7 @@ export async function refreshAccessToken(
   identity: Record<string, string>,
 ): Promise<RefreshResult> {
   let response;
+  let text: string;
   try {
     response = await client.request(`${authBaseUrl}/oauth/token`, {
       method: 'POST',
@@ -36,10 +37,11 @@ export async function refreshAccessToken(
       headersTimeout: 30_000,
       bodyTimeout: 30_000,
     });
+    // An answer cut off mid-body is a passing failure like a refused connection.
+    text = await response.body.text();
   } catch (error) {
     return { ok: false, permanent: false, code: (error as { code?: string }).code ?? 'network_error' };
   }
-  const text = await response.body.text();
   let body: unknown = null;
   try {
     body = JSON.parse(text);

@@ -234,6 +234,22 @@ describe('tokens', () => {
     expect(h.upstream.tokenEndpointCalls()).toBe(calls + 1);
   });
 
+  it('answers 503, not a usage limit, while an account with no working token waits out a failed refresh', async () => {
+    h = await startHarness({ accounts: ['acct-a'] });
+    await warmAccounts(h);
+    h.upstream.account('acct-a').expireAccessToken();
+    h.upstream.account('acct-a').setRefreshFailure('server_error');
+    expect((await streamTurn(h)).status).toBe(502);
+    const waiting = await streamTurn(h);
+    expect(waiting.status).toBe(503);
+    expect(JSON.parse(waiting.text).error).toMatchObject({ code: 'no_eligible_backend', reasons: { token_refresh_backoff: 1 } });
+    expect(h.gateway.context.health.cooldownEnd(h.accountIds['acct-a']!, h.clock.now)).toBeNull();
+    // After the backoff the refresh is tried again, and the account serves.
+    h.upstream.account('acct-a').setRefreshFailure(null);
+    h.clock.advance(31_000);
+    expect((await streamTurn(h)).status).toBe(200);
+  });
+
   it('marks the account reauth_required on invalid_grant and routes around it', async () => {
     h = await startHarness({ accounts: ['acct-a', 'acct-b'] });
     await warmAccounts(h);
