@@ -105,9 +105,19 @@ export async function runExchange(
     const outcome = await handle({ req, res, trace, signal, clientGone: () => signal.gone });
     trace.finish(outcome.status, outcome.fault, outcome.code);
   } catch (error) {
+    // A client that left mid-request (while its body was still arriving, say) is no fault here.
+    if (signal.gone) return trace.finish(499, 'client', 'client_closed');
     const appError = toAppError(error);
     if (appError.status === 500) ctx.runtime.log.error({ err: error, route: route.path }, 'gateway request failed');
-    if (!signal.gone) sendError(res, appError);
-    trace.finish(signal.gone ? 499 : appError.status, appError.status >= 500 ? 'platform' : 'client', appError.code);
+    sendError(res, appError);
+    trace.finish(appError.status, faultOf(appError), appError.code);
   }
+}
+
+/** Refusals that say the Pool's accounts cannot serve now, not that the request was wrong. */
+const ACCOUNT_REFUSALS: ReadonlySet<string> = new Set(['usage_limit_reached']);
+
+function faultOf(error: { status: number; code: string }): FaultClass {
+  if (error.status >= 500) return 'platform';
+  return ACCOUNT_REFUSALS.has(error.code) ? 'account' : 'client';
 }

@@ -77,6 +77,13 @@ describe('failover', () => {
     expect(second.status).toBe(429);
     expect(Number(second.headers.get('retry-after'))).toBe(900);
     expect(h.turns()).toBe(3);
+    // The client asked nothing wrong: the rows put the refusal on the accounts.
+    await h.gateway.context.requestLog.flush();
+    const rows = await h.db.prisma.requestLog.findMany({ where: { status: 429 } });
+    expect(rows.map((row) => [row.errorClass, row.errorCode])).toEqual([
+      ['account', 'usage_limit_reached'],
+      ['account', 'usage_limit_reached'],
+    ]);
   });
 
   it('keeps answering 429 with Retry-After after several usage limits at once: a usage limit opens no circuit', async () => {

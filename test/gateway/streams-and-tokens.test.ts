@@ -180,6 +180,26 @@ describe('streams', () => {
   });
 });
 
+describe('a client that leaves while sending its body', () => {
+  it('is logged as gone (499, client), not as a gateway failure', async () => {
+    h = await startHarness({ accounts: ['acct-a'] });
+    const socket = connectTcp(Number(new URL(h.url).port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(
+      `POST /backend-api/codex/responses HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${h.key}\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{"model":"gpt-5.5",`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    socket.destroy();
+    let row = null;
+    for (let i = 0; i < 50 && !row; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      await h.gateway.context.requestLog.flush();
+      row = await h.db.prisma.requestLog.findFirst();
+    }
+    expect(row).toMatchObject({ status: 499, errorClass: 'client', errorCode: 'client_closed' });
+  });
+});
+
 describe('tokens', () => {
   it.each(['pglite', 'postgres'] as const)('refreshes an expired token once while 20 concurrent requests wait (%s)', async (database) => {
     h = await startHarness({ accounts: ['acct-a'], database });
