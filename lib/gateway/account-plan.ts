@@ -96,12 +96,12 @@ export class AccountPlan {
 
   /**
    * A try that failed over: the failure counts against the account's health, and a usage limit
-   * (a 429 that says so) toward the single earliest-reset answer. A usage limit with a known reset
-   * has already cooled the account until then; it is a quota state, not a fault, so it opens no
+   * (a 429 that says so) toward the single earliest-reset answer. A limit with a known end has
+   * already cooled the account until then; it is a quota state, not a fault, so it opens no
    * circuit (an open circuit would turn the Pool's "wait until" 429 into a 503).
    */
   failedOver(accountId: string, usageLimited: boolean) {
-    recordFailover(this.ctx, { accountId, model: this.request.model, routeClass: this.request.routeClass }, usageLimited);
+    recordFailover(this.ctx, { accountId, model: this.request.model, routeClass: this.request.routeClass });
     if (usageLimited) this.usageLimited += 1;
   }
 
@@ -133,10 +133,13 @@ export class AccountPlan {
   }
 }
 
-/** A failed try's mark on the account's health; a usage limit already cooling the account leaves none. */
-export function recordFailover(ctx: GatewayContext, key: HealthKey, usageLimited: boolean) {
+/**
+ * A failed try's mark on the account's health. A limit that cooled the account until a known time
+ * (a usage limit, a rate limit with Retry-After) is a quota state and leaves none.
+ */
+export function recordFailover(ctx: GatewayContext, key: HealthKey) {
   const now = ctx.clock();
-  const cooled = usageLimited && ctx.health.cooldownEnd(key.accountId, now) !== null;
+  const cooled = ctx.health.cooldownEnd(key.accountId, now) !== null;
   ctx.health.recordFailure(key, cooled ? 'platform' : 'account', now);
 }
 
@@ -150,11 +153,20 @@ export function coolUntilReset(ctx: GatewayContext, accountId: string, resetAt: 
   if (until !== null) ctx.health.coolUntil(accountId, until);
 }
 
+/** A rate limit that says when to come back (`Retry-After`: seconds, or an HTTP date): the account sits out until then. */
+export function coolForRetryAfter(ctx: GatewayContext, accountId: string, retryAfter: string | string[] | undefined, now: number) {
+  const value = Array.isArray(retryAfter) ? retryAfter[0] : retryAfter;
+  if (!value) return;
+  const seconds = Number(value);
+  const until = Number.isFinite(seconds) ? now + seconds * 1000 : Date.parse(value);
+  if (Number.isFinite(until) && until > now) ctx.health.coolUntil(accountId, until);
+}
+
 function usageLimitError(retryAfterSeconds: number, retryAt: number, counts: Record<string, number | undefined>): AppError {
   // Codex CLI recognises `type: usage_limit_reached` and shows the reset time from `resets_at`.
   return new AppError(
     'usage_limit_reached',
-    'every account in this Pool has reached its usage limit',
+    'every account in this Pool is at a usage or rate limit',
     429,
     null,
     { 'retry-after': String(retryAfterSeconds) },

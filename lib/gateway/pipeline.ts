@@ -3,7 +3,7 @@ import type { UpstreamBody, UpstreamResponse } from '../upstream/client';
 import { AppError } from '../errors';
 import { parseJsonOrNull } from '../json';
 import { hashContinuityKey, pickContinuityHeader, type FaultClass, type RouteClass } from '../routing';
-import { AccountPlan, coolUntilReset, type Continuity } from './account-plan';
+import { AccountPlan, coolForRetryAfter, coolUntilReset, type Continuity } from './account-plan';
 import { upstreamHeaders } from '../upstream/headers';
 import { parseUsageLimitBody } from '../upstream/quota-evidence';
 import { usageFromResponse, NO_USAGE } from '../usage/pricing';
@@ -283,7 +283,7 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
       if (limit) {
         usageLimited = true;
         coolUntilReset(ctx, accountId, limit.resetsAt);
-      }
+      } else coolForRetryAfter(ctx, accountId, response.headers['retry-after'], now);
     }
     const code = status === 429 ? (usageLimited ? 'usage_limit_reached' : 'upstream_rate_limited') : status === 401 ? 'upstream_unauthorized' : 'upstream_5xx';
     return { kind: 'failover', failure: { accountId, status, code, usageLimited, passthrough: { status, headers, body } } };

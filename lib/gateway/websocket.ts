@@ -374,7 +374,7 @@ class ClientSession {
       const limit = status === 429 ? parseUsageLimitBody(payload, this.ctx.clock()) : null;
       if (limit) coolUntilReset(this.ctx, accountId, limit.resetsAt);
       if (!turn.committed && (status === 429 || status >= 500)) {
-        if (!turn.chained) return void this.failover(status, code, limit !== null);
+        if (!turn.chained) return void this.failover(status, code);
         return this.leaveAccount(status, code);
       }
       this.forwardTurn(text, true);
@@ -388,7 +388,7 @@ class ClientSession {
         const usageLimited = code === 'usage_limit_reached';
         if (usageLimited) coolUntilReset(this.ctx, accountId, null);
         turn.failure = { frames: [...turn.held, text], code };
-        if (!turn.chained) return void this.failover(usageLimited ? 429 : 502, code, usageLimited);
+        if (!turn.chained) return void this.failover(usageLimited ? 429 : 502, code);
         return this.leaveAccount(usageLimited ? 429 : 502, code);
       }
     }
@@ -426,10 +426,10 @@ class ClientSession {
     if (this.client.bufferedAmount > CLIENT_BUFFER_HIGH) this.upstream?.pause();
   }
 
-  private async failover(status: number, code: string, usageLimited = false) {
+  private async failover(status: number, code: string) {
     const turn = this.turn!;
     const accountId = this.accountId!;
-    recordFailover(this.ctx, { accountId, model: turn.model, routeClass: 'websocket' }, usageLimited);
+    recordFailover(this.ctx, { accountId, model: turn.model, routeClass: 'websocket' });
     turn.trace.attempt(accountId, status, turn.attemptStarted, 'account', code, true);
     const old = this.upstream;
     this.upstream = null;

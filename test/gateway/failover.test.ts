@@ -196,13 +196,21 @@ describe('failover', () => {
     expect(h.upstream.account('acct-a').pendingFaults()).toBe(0);
   });
 
-  it('passes the upstream Retry-After of a rate limit on', async () => {
+  it('passes the upstream Retry-After of a rate limit on, and keeps the account out until then', async () => {
     h = await startHarness({ accounts: ['acct-a'] });
     await warmAccounts(h);
     h.upstream.account('acct-a').failNext(1, { rateLimited: { retryAfterSeconds: 7 } });
     const result = await streamTurn(h);
     expect(result.status).toBe(429);
     expect(result.headers.get('retry-after')).toBe('7');
+    const turns = h.turns();
+    const waiting = await streamTurn(h);
+    expect(waiting.status).toBe(429);
+    expect(waiting.headers.get('retry-after')).toBe('7');
+    expect(h.turns()).toBe(turns);
+    // A quota state, not a fault: no circuit opens, and the account serves once the wait is over.
+    h.clock.advance(7_000);
+    expect((await streamTurn(h)).status).toBe(200);
   });
 
   it('turns a 401 that survives a token refresh into a 502, not an error about the client key', async () => {
