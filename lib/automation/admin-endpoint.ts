@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { isOperationName, runOperation, type AutomationContext } from './index';
 import { errorMessage } from './errors';
 import { readJsonBody } from '../http/body';
+import { bearerToken } from '../http/bearer';
 
 // PGlite admits one process, so while the server holds the embedded database the CLI asks it to
 // run commands. The endpoint answers loopback callers that present the token from the data
@@ -29,7 +30,7 @@ export async function handleAdminRequest(req: IncomingMessage, res: ServerRespon
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   };
   const remote = req.socket.remoteAddress ?? '';
-  const presented = Buffer.from(req.headers.authorization?.replace(/^Bearer /, '') ?? '');
+  const presented = Buffer.from(bearerToken(req.headers.authorization) ?? '');
   const expected = Buffer.from(token);
   const loopback = remote === '127.0.0.1' || remote === '::1' || remote === '::ffff:127.0.0.1';
   if (req.method !== 'POST' || !loopback || presented.length !== expected.length || !timingSafeEqual(presented, expected)) {

@@ -4,6 +4,7 @@ import { AppError } from '../errors';
 import { hashesEqual, keyedHash } from '../crypto';
 import { splitApiKey } from '../keys';
 import { onChange } from '../events';
+import { bearerToken } from '../http/bearer';
 
 export type AuthenticatedKey = {
   id: string;
@@ -76,7 +77,7 @@ export class KeyAuthenticator {
   }
 
   async authenticate(authorization: string | undefined): Promise<AuthenticatedKey> {
-    const raw = authorization?.startsWith('Bearer ') ? authorization.slice(7).trim() : undefined;
+    const raw = bearerToken(authorization);
     const parts = raw ? splitApiKey(raw) : null;
     if (!raw || !parts) throw missing();
     const now = this.clock();

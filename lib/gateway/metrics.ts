@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { metricsBearerMatches } from '../settings';
+import { bearerToken } from '../http/bearer';
 import type { GatewayContext } from './context';
 import { sendJson } from './operations';
 
@@ -50,7 +51,7 @@ export class GatewayMetrics {
 
 /** `GET /metrics`: open unless a bearer token is configured in the instance settings. */
 export async function handleMetrics(ctx: GatewayContext, metrics: GatewayMetrics, req: IncomingMessage, res: ServerResponse) {
-  const presented = req.headers.authorization?.startsWith('Bearer ') ? req.headers.authorization.slice(7) : null;
+  const presented = bearerToken(req.headers.authorization);
   if (!metricsBearerMatches(ctx.runtime.keys.hashKey, presented)) {
     sendJson(res, 401, { error: { code: 'metrics_unauthorized', message: 'metrics bearer token is required' } });
     return;

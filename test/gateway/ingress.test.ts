@@ -52,6 +52,8 @@ describe('key authentication', () => {
     await h.db.prisma.pool.update({ where: { id: h.poolId }, data: { status: 'active' } });
     publishChange({ kind: 'pool', poolId: h.poolId });
     expect((await post(auth)).status).toBe(200);
+    // The scheme's name is not case-sensitive.
+    expect((await post({ authorization: `bearer ${h.key}` })).status).toBe(200);
   });
 });
 
