@@ -31,8 +31,13 @@ export async function admitModelless(ctx: GatewayContext, req: IncomingMessage, 
 
 /** The key's model allow-list and its request/token limits, checked before any upstream call. */
 export async function enforceKeyPolicy(ctx: GatewayContext, key: AuthenticatedKey, model: string): Promise<void> {
+  requireAllowedModel(key, model);
+  await ctx.limits.admit(key, ctx.clock());
+}
+
+/** 403 `model_not_allowed` unless the key's allow-list (when it has one) names `model`. */
+export function requireAllowedModel(key: AuthenticatedKey, model: string) {
   if (key.allowedModels.length > 0 && !key.allowedModels.includes(model)) {
     throw new AppError('model_not_allowed', `model ${model} is not allowed for this API key`, 403, 'model');
   }
-  await ctx.limits.admit(key, ctx.clock());
 }

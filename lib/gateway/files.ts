@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Database } from '../db';
 import { AppError } from '../errors';
 import { parseJsonOrNull } from '../json';
-import { readBody } from '../http/body';
+import { isMultipartFormData, readBody } from '../http/body';
 import type { GatewayContext } from './context';
 import { admitModelless } from './admission';
 import { dispatch, modellessJob, type UpstreamJob } from './pipeline';
@@ -161,7 +161,7 @@ export function handleFileUploaded(ctx: GatewayContext, req: IncomingMessage, re
 /** A multipart audio body (size-limited) for the backend's transcribe route, as it came. */
 export async function transcriptionJob(req: IncomingMessage, key: AuthenticatedKey, pool: PoolState): Promise<UpstreamJob> {
   const contentType = req.headers['content-type'] ?? '';
-  if (!contentType.startsWith('multipart/form-data')) throw new AppError('invalid_request', 'transcription expects multipart/form-data', 415);
+  if (!isMultipartFormData(contentType)) throw new AppError('invalid_request', 'transcription expects multipart/form-data', 415);
   const body = await readBody(req, MAX_TRANSCRIBE_BYTES);
   return modellessJob(key, pool, '/transcribe', body, { contentType });
 }

@@ -17,8 +17,8 @@ const inflateAsync = promisify(inflate);
  * auth, so unauthenticated callers cannot make the gateway inflate anything.
  */
 export async function readDecodedBody(req: IncomingMessage, limits: BodyLimits): Promise<Buffer> {
-  const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
-  if (encoding === 'identity' || encoding === '') {
+  const encoding = contentCoding(req.headers['content-encoding']);
+  if (encoding === 'identity') {
     const body = await readBody(req, limits.maxDecompressedBytes).catch(rethrowTooLarge('decompressed_request_too_large'));
     return body;
   }
@@ -42,6 +42,20 @@ export async function readDecodedBody(req: IncomingMessage, limits: BodyLimits):
   }
   if (decoded.length > maxOutput) throw tooLarge(limits, compressed.length, maxOutput);
   return decoded;
+}
+
+/**
+ * The one coding applied to a body, from a Content-Encoding list (`identity` entries are no-ops).
+ * Stacked codings (`gzip, zstd`) are refused by their combined name, as any other unknown coding.
+ */
+function contentCoding(header: string | undefined): string {
+  if (!header) return 'identity';
+  const codings = header
+    .toLowerCase()
+    .split(',')
+    .map((coding) => coding.trim())
+    .filter((coding) => coding !== '' && coding !== 'identity');
+  return codings.length === 0 ? 'identity' : codings.join(', ');
 }
 
 type ZlibZstd = (buffer: Buffer, options: { maxOutputLength: number }, callback: (error: Error | null, result: Buffer) => void) => void;

@@ -2,9 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { AppError } from '../errors';
 import { parseJsonOrNull } from '../json';
-import { readBody } from '../http/body';
+import { isMultipartFormData, readBody } from '../http/body';
 import type { GatewayContext } from './context';
-import { admitModelless, requireV1 } from './admission';
+import { admitModelless, requireAllowedModel, requireV1 } from './admission';
 import { transcriptionJob } from './files';
 import { dispatch, modellessJob, type UpstreamJob } from './pipeline';
 import { runExchange, type Exchange } from './trace';
@@ -32,7 +32,7 @@ async function call(ctx: GatewayContext, exchange: Exchange, job: Omit<UpstreamJ
 /** Multipart parsing by the platform's own Request (undici): no extra parser to trust. */
 async function readForm(req: IncomingMessage, limit: number): Promise<FormData> {
   const contentType = req.headers['content-type'] ?? '';
-  if (!contentType.startsWith('multipart/form-data')) throw new AppError('invalid_request', 'expected multipart/form-data', 415);
+  if (!isMultipartFormData(contentType)) throw new AppError('invalid_request', 'expected multipart/form-data', 415);
   const raw = await readBody(req, limit);
   try {
     return await new Request('http://local/', { method: 'POST', headers: { 'content-type': contentType }, body: new Uint8Array(raw) }).formData();
@@ -140,6 +140,7 @@ export function handleV1ImageGeneration(ctx: GatewayContext, req: IncomingMessag
     const parsed = imageRequestSchema.safeParse(parseJsonOrNull(raw));
     if (!parsed.success) throw new AppError('invalid_request', 'expected {"prompt", "model"?, "n"?}', 400, 'prompt');
     exchange.trace.model = parsed.data.model ?? null;
+    if (parsed.data.model !== undefined) requireAllowedModel(key, parsed.data.model);
     const answer = await call(ctx, exchange, modellessJob(key, pool, '/codex/images/generations', raw));
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': answer.body.length }).end(answer.body);
     return { status: 200, fault: null, code: null };

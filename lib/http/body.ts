@@ -49,3 +49,8 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
     throw new AppError('invalid_json', 'request body must be valid JSON');
   }
 }
+
+/** Whether a Content-Type names multipart/form-data (media types are not case-sensitive). */
+export function isMultipartFormData(contentType: string | undefined): boolean {
+  return /^\s*multipart\/form-data\s*(;|$)/i.test(contentType ?? '');
+}

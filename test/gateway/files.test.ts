@@ -73,6 +73,14 @@ describe('files', () => {
     const response = await fetch(`${h.url}/backend-api/transcribe`, { method: 'POST', headers: auth(), body: form });
     expect(response.status).toBe(200);
     expect(((await response.json()) as { text: string }).text).toEqual(expect.any(String));
+    // Media types are not case-sensitive.
+    const encoded = new Request('http://x', { method: 'POST', body: form });
+    const shouted = await fetch(`${h.url}/backend-api/transcribe`, {
+      method: 'POST',
+      headers: { ...auth(), 'content-type': encoded.headers.get('content-type')!.replace('multipart/form-data', 'Multipart/Form-Data') },
+      body: await encoded.arrayBuffer(),
+    });
+    expect(shouted.status).toBe(200);
   });
 });
 

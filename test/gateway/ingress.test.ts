@@ -66,6 +66,9 @@ describe('request bodies', () => {
     expect((await post({ ...auth(), 'content-encoding': 'zstd' }, zstdStoredFrame(Buffer.from(body)))).status).toBe(200);
     expect((await post({ ...auth(), 'content-encoding': 'zstd' }, ZSTD_ENCODED_TURN.fromPipe)).status).toBe(200);
     expect((await post({ ...auth(), 'content-encoding': 'zstd' }, ZSTD_ENCODED_TURN.fromFile)).status).toBe(200);
+    // A coding list whose other entries are no-ops is the one coding.
+    expect((await post({ ...auth(), 'content-encoding': 'GZIP, identity' }, gzipSync(body))).status).toBe(200);
+    expect((await post({ ...auth(), 'content-encoding': 'gzip, zstd' }, gzipSync(body))).json?.error?.code).toBe('unsupported_content_encoding');
   });
 
   it('refuses zstd bodies that would cost gigabytes to decode before decoding them', async () => {
@@ -115,6 +118,15 @@ describe('key policy', () => {
     const refused = await post(auth);
     expect(refused.status).toBe(403);
     expect(refused.json?.error).toMatchObject({ code: 'model_not_allowed', param: 'model' });
+    // Routes that name their model elsewhere are held to the list too.
+    const image = await fetch(`${h.url}/v1/images/generations`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-image-1', prompt: 'a lighthouse' }),
+    });
+    expect(image.status).toBe(403);
+    expect(((await image.json()) as { error: { code: string } }).error.code).toBe('model_not_allowed');
+    expect(h.turns()).toBe(before);
     await setKey({ allowedModels: [], requestsPerMinute: 2 });
     const statuses = [];
     for (let i = 0; i < 3; i++) statuses.push((await streamTurn(h)).status);

@@ -121,7 +121,7 @@ function structuredBody(contentType: string, body: Buffer): unknown {
   if (contentType.includes('application/x-www-form-urlencoded')) {
     return Object.fromEntries(new URLSearchParams(body.toString('utf8')));
   }
-  if (contentType.includes('multipart/') || contentType.includes('octet-stream')) return undefined;
+  if (/multipart\/|octet-stream/i.test(contentType)) return undefined;
   const parsed = parseJson(body.toString('utf8'));
   return parsed.ok ? parsed.value : undefined;
 }
