@@ -42,6 +42,8 @@ const MAX_CONCURRENT_LOOKUPS = 4;
  * instead of queueing without bound, and a known key, answered from memory, never waits here.
  */
 const MAX_WAITING_LOOKUPS = 256;
+/** Reads of one key repeated because changes kept arriving during them; the last one stands. */
+const MAX_REREADS = 2;
 
 const missing = () => new AppError('api_key_missing', 'a valid Pool API key is required', 401);
 const lookupsBusy = () =>
@@ -59,6 +61,8 @@ export class KeyAuthenticator {
   private lookupsRunning = 0;
   private readonly waitingLookups: (() => void)[] = [];
   private readonly lastUsedWritten = new Map<string, number>();
+  /** Counts key and Pool change events: a row read while one arrived may be out of date already. */
+  private changes = 0;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -69,6 +73,7 @@ export class KeyAuthenticator {
     this.unsubscribe = onChange((event) => {
       if (event.kind === 'api_key') this.cache.delete(event.prefix);
       if (event.kind === 'pool') this.cache.clear();
+      if (event.kind === 'api_key' || event.kind === 'pool') this.changes += 1;
     });
   }
 
@@ -142,8 +147,18 @@ export class KeyAuthenticator {
     }
   }
 
+  /**
+   * Reads a key's row. A change event that arrives while the read runs (a revoke, a pause) may
+   * not be in what it returns: the row is read again, so neither the requests waiting on this
+   * read nor the cache keep the old state.
+   */
   private async read(prefix: string, now: number): Promise<CachedKey | null> {
-    const row = await this.db.prisma.apiKey.findUnique({ where: { prefix }, include: { pool: { select: { status: true } } } });
+    let row;
+    for (let reads = 0; ; reads++) {
+      const changesBefore = this.changes;
+      row = await this.db.prisma.apiKey.findUnique({ where: { prefix }, include: { pool: { select: { status: true } } } });
+      if (this.changes === changesBefore || reads === MAX_REREADS) break;
+    }
     if (!row) {
       this.remember(prefix, { absentUntil: now + NEGATIVE_TTL_MS });
       return null;
