@@ -104,11 +104,15 @@ export class KeyAuthenticator {
     return true;
   }
 
-  /** Current status of a key, for long-lived sockets that must end when a key stops being valid. */
-  async isStillValid(key: AuthenticatedKey): Promise<boolean> {
+  /**
+   * A key as it stands now (its policy may have changed), or null once it is no longer valid: for
+   * long-lived sockets, which must follow a key's changes and end when it stops being valid.
+   */
+  async current(key: AuthenticatedKey): Promise<AuthenticatedKey | null> {
     const now = this.clock();
     const entry = await this.lookup(key.prefix, now);
-    return Boolean(entry && entry.poolActive && entry.status === 'active' && (entry.expiresAt === null || entry.expiresAt > now));
+    const valid = entry && entry.key.id === key.id && entry.poolActive && entry.status === 'active' && (entry.expiresAt === null || entry.expiresAt > now);
+    return valid ? entry.key : null;
   }
 
   private async lookup(prefix: string, now: number): Promise<CachedKey | null> {

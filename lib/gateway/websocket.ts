@@ -17,7 +17,7 @@ import { openAiErrorBody, toAppError } from './errors';
 import type { AuthenticatedKey } from './keys';
 import type { PoolState } from './pool-state';
 import { RequestTrace } from './trace';
-import { requireV1 } from './admission';
+import { requireAllowedModel, requireV1 } from './admission';
 import { getSettings } from '../settings';
 
 const WEBSOCKET_HEADERS: Readonly<Record<string, string>> = { 'openai-beta': 'responses_websockets=2026-02-06' };
@@ -140,7 +140,7 @@ class ClientSession {
     private readonly ctx: GatewayContext,
     private readonly client: WebSocket,
     private readonly req: IncomingMessage,
-    readonly key: AuthenticatedKey,
+    public key: AuthenticatedKey,
     private readonly pool: PoolState,
     turnState: string,
     private readonly route: string,
@@ -169,8 +169,11 @@ class ClientSession {
     return this.turn !== null;
   }
 
+  /** Follows the key's changes: its new policy applies from the next turn, and an invalid key ends the socket. */
   async recheckKey() {
-    if (!(await this.ctx.keys.isStillValid(this.key))) this.close(1008, 'api key is no longer valid');
+    const current = await this.ctx.keys.current(this.key);
+    if (current) this.key = current;
+    else this.close(1008, 'api key is no longer valid');
   }
 
   close(code: number, reason: string) {
@@ -233,9 +236,7 @@ class ClientSession {
     this.turn = { trace, frame, model, chained, held: [], committed: false, attemptStarted: this.ctx.clock(), tried: new Set() };
     try {
       if (!model) throw new AppError('invalid_request', 'model is required', 400, 'model');
-      if (this.key.allowedModels.length > 0 && !this.key.allowedModels.includes(model)) {
-        throw new AppError('model_not_allowed', `model ${model} is not allowed for this API key`, 403, 'model');
-      }
+      requireAllowedModel(this.key, model);
       await this.ctx.limits.admit(this.key, this.ctx.clock());
       if (!this.upstream) await this.connect();
       if (this.closed) return;

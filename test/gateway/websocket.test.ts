@@ -190,6 +190,19 @@ describe('Responses websocket', () => {
     expect((await binary.closed).code).toBe(1003);
   });
 
+  it('applies a key policy changed while the socket is open from the next turn', async () => {
+    h = await startHarness({ accounts: ['acct-a'] });
+    const client = await connect(h);
+    expect((await client.turn('hi')).at(-1)?.type).toBe('response.completed');
+    const key = await h.db.prisma.apiKey.findFirstOrThrow();
+    await h.db.prisma.apiKey.update({ where: { id: key.id }, data: { allowedModels: ['gpt-fake-1'] } });
+    publishChange({ kind: 'api_key', apiKeyId: key.id, prefix: key.prefix });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const refused = (await client.turn('again')).at(-1) as { type: string; error?: { code?: string } };
+    expect(refused).toMatchObject({ type: 'error', error: { code: 'model_not_allowed' } });
+    client.socket.close();
+  });
+
   it('refuses an upgrade without a valid key with a 401 in OpenAI shape', async () => {
     h = await startHarness({ accounts: ['acct-a'] });
     const socket = new WebSocket(`${h.url.replace('http', 'ws')}/backend-api/codex/responses`, { headers: { authorization: 'Bearer nope' } });
