@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 
-/** HMAC-SHA256 hex digest: what is stored for API keys, tokens and continuity keys. */
+/** HMAC-SHA256 hex digest: what is stored for API keys and one-time tokens, and the secret behind continuity hashes. */
 export function keyedHash(key: Buffer, value: string): string {
   return createHmac('sha256', key).update(value).digest('hex');
 }

@@ -1,5 +1,6 @@
 import type { Runtime } from '../runtime';
-import { DEFAULT_HEALTH_SETTINGS, RoutingHealth, type HealthSettings } from '../routing';
+import { DEFAULT_HEALTH_SETTINGS, RoutingHealth, continuityHasher, type ContinuityHasher, type HealthSettings } from '../routing';
+import { keyedHash } from '../crypto';
 import { UpstreamClient, type UpstreamTimeouts } from '../upstream/client';
 import { clientIdentity, type ClientIdentity } from '../upstream/headers';
 import { getSettings, loadSettings, type InstanceSettings } from '../settings';
@@ -41,6 +42,8 @@ export type GatewayContext = {
   bodyLimits: BodyLimits;
   client: UpstreamClient;
   keys: KeyAuthenticator;
+  /** Hashes session headers, response ids and cache keys for routing and storage. */
+  continuityKey: ContinuityHasher;
   limits: KeyLimiter;
   pools: PoolRegistry;
   health: RoutingHealth;
@@ -118,6 +121,7 @@ export function createGatewayContext(runtime: Runtime, options: GatewayOptions =
     credentials,
     bodyLimits: options.bodyLimits ?? bodyLimitsFromSettings(settings),
     keys,
+    continuityKey: continuityHasher(keyedHash(runtime.keys.hashKey, 'continuity-keys')),
     limits: new KeyLimiter(db),
     health,
     affinity,

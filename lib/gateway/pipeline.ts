@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { UpstreamBody, UpstreamResponse } from '../upstream/client';
 import { AppError } from '../errors';
 import { parseJsonOrNull } from '../json';
-import { hashContinuityKey, pickContinuityHeader, type FaultClass, type RouteClass } from '../routing';
+import { pickContinuityHeader, type FaultClass, type RouteClass } from '../routing';
 import { AccountPlan, coolForRetryAfter, coolUntilReset, type Continuity } from './account-plan';
 import { upstreamHeaders } from '../upstream/headers';
 import { parseUsageLimitBody } from '../upstream/quota-evidence';
@@ -106,11 +106,11 @@ export function responsesContinuity(
   payload: { previousResponseId?: string; promptCacheKey?: string },
 ): Continuity {
   const header = pickContinuityHeader(headers);
-  const previousKey = payload.previousResponseId ? hashContinuityKey(pool.id, 'response', payload.previousResponseId) : undefined;
+  const previousKey = payload.previousResponseId ? ctx.continuityKey(pool.id, 'response', payload.previousResponseId) : undefined;
   return {
-    sessionKey: header ? hashContinuityKey(pool.id, 'session', header.value) : undefined,
+    sessionKey: header ? ctx.continuityKey(pool.id, 'session', header.value) : undefined,
     previousAccountId: previousKey ? ctx.affinity.get(pool.id, 'response', previousKey) ?? undefined : undefined,
-    cacheKey: payload.promptCacheKey !== undefined ? hashContinuityKey(pool.id, 'session', `prompt-cache:${payload.promptCacheKey}`) : undefined,
+    cacheKey: payload.promptCacheKey !== undefined ? ctx.continuityKey(pool.id, 'session', `prompt-cache:${payload.promptCacheKey}`) : undefined,
   };
 }
 
@@ -314,7 +314,7 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
       clock: ctx.clock,
       clientGone: exchange.clientGone,
       observer: {
-        onResponseId: (id) => ctx.affinity.set(pool.id, 'response', hashContinuityKey(pool.id, 'response', id), accountId),
+        onResponseId: (id) => ctx.affinity.set(pool.id, 'response', ctx.continuityKey(pool.id, 'response', id), accountId),
         onRateLimitEvent: (data) => ctx.pools.recordEventEvidence(accountId, data, ctx.clock()),
       },
     });

@@ -6,7 +6,7 @@ import { AppError } from '../errors';
 import { parseJsonOrNull } from '../json';
 import { toBackendFromResponses } from '../openai-compat';
 import { onChange } from '../events';
-import { hashContinuityKey, pickContinuityHeader } from '../routing';
+import { pickContinuityHeader } from '../routing';
 import { AccountPlan, coolUntilReset, recordFailover } from './account-plan';
 import { upstreamHeaders } from '../upstream/headers';
 import { parseUsageLimitBody } from '../upstream/quota-evidence';
@@ -147,8 +147,8 @@ class ClientSession {
     private readonly idleTimeoutMs: number,
   ) {
     const header = pickContinuityHeader(req.headers);
-    this.sessionKey = header ? hashContinuityKey(pool.id, 'session', header.value) : undefined;
-    this.turnStateKey = hashContinuityKey(pool.id, 'turn_state', turnState);
+    this.sessionKey = header ? ctx.continuityKey(pool.id, 'session', header.value) : undefined;
+    this.turnStateKey = ctx.continuityKey(pool.id, 'turn_state', turnState);
     client.on('message', (data, isBinary) => this.onClientMessage(data, isBinary));
     client.on('close', () => this.onClientClose());
     client.on('pong', () => {
@@ -366,7 +366,7 @@ class ClientSession {
     }
     if (type === 'response.created') {
       const id = responseIdOfCreatedEvent(text);
-      if (id) this.ctx.affinity.set(this.pool.id, 'response', hashContinuityKey(this.pool.id, 'response', id), accountId);
+      if (id) this.ctx.affinity.set(this.pool.id, 'response', this.ctx.continuityKey(this.pool.id, 'response', id), accountId);
     }
     if (type === 'error') {
       const payload = parseJsonOrNull(text) as { status?: unknown; error?: { code?: unknown; type?: unknown } } | null;

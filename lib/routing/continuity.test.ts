@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { hashContinuityKey, NEVER_FORWARDED_CONTINUITY_HEADERS, pickContinuityHeader } from './continuity';
+import { continuityHasher, NEVER_FORWARDED_CONTINUITY_HEADERS, pickContinuityHeader } from './continuity';
 
 describe('pickContinuityHeader', () => {
   it('takes the first non-blank header in precedence order', () => {
@@ -29,12 +29,15 @@ describe('pickContinuityHeader', () => {
   });
 });
 
-describe('hashContinuityKey', () => {
-  it('is the hex SHA-256 of pool, kind and value, never the raw value', () => {
-    const expected = createHash('sha256').update('pool-1:session:0199-abc').digest('hex');
-    expect(hashContinuityKey('pool-1', 'session', '0199-abc')).toBe(expected);
-    expect(hashContinuityKey('pool-2', 'session', '0199-abc')).not.toBe(expected);
-    expect(hashContinuityKey('pool-1', 'response', '0199-abc')).not.toBe(expected);
+describe('continuityHasher', () => {
+  it('hashes pool, kind and value behind the instance secret: the bare hash of a guess does not match', () => {
+    const hashed = continuityHasher('instance-secret');
+    const expected = createHash('sha256').update('instance-secret:pool-1:session:0199-abc').digest('hex');
+    expect(hashed('pool-1', 'session', '0199-abc')).toBe(expected);
+    expect(hashed('pool-1', 'session', '0199-abc')).not.toBe(createHash('sha256').update('pool-1:session:0199-abc').digest('hex'));
+    expect(continuityHasher('another-secret')('pool-1', 'session', '0199-abc')).not.toBe(expected);
+    expect(hashed('pool-2', 'session', '0199-abc')).not.toBe(expected);
+    expect(hashed('pool-1', 'response', '0199-abc')).not.toBe(expected);
   });
 });
 

@@ -34,9 +34,16 @@ export function pickContinuityHeader(
   return undefined;
 }
 
-/** Raw session ids are never stored or logged; this hex SHA-256 stands in for them. */
-export function hashContinuityKey(poolId: string, kind: AffinityKind, value: string): string {
-  return hash('sha256', `${poolId}:${kind}:${value}`, 'hex');
+/** A continuity value's stand-in: raw session ids, response ids and cache keys are never stored or logged. */
+export type ContinuityHasher = (poolId: string, kind: AffinityKind, value: string) => string;
+
+/**
+ * Hex SHA-256 of the value behind the instance's own secret, so that whoever reads the database
+ * cannot confirm a guessed session id (a client may send a user name as one). A secret prefix
+ * keys it as an HMAC would, and the one-shot hash costs a fraction of an HMAC object per request.
+ */
+export function continuityHasher(secret: string): ContinuityHasher {
+  return (poolId, kind, value) => hash('sha256', `${secret}:${poolId}:${kind}:${value}`, 'hex');
 }
 
 function firstNonBlank(raw: string | string[] | undefined): string | undefined {

@@ -19,7 +19,8 @@ export type { OrderNotes, PromptCacheLocality, SessionAffinity } from './strateg
 export { planRoute, NEEDS_OPERATOR_OR_OTHER_REQUEST, type RoutePlan, type RoutePlanInput, type RouteOutcome, type ReasonCounts } from './plan';
 export {
   pickContinuityHeader,
-  hashContinuityKey,
+  continuityHasher,
+  type ContinuityHasher,
   NEVER_FORWARDED_CONTINUITY_HEADERS,
   type AffinityKind,
   type ContinuityHeader,

@@ -60,7 +60,7 @@ export interface RouteRequest {
   /** Catalog slug. Not checked for `file` routes, which are not bound to a model. */
   model: string;
   routeClass: RouteClass;
-  /** Hashed session key (see hashContinuityKey); its presence blocks prompt-cache locality. */
+  /** Hashed session key (see continuityHasher); its presence blocks prompt-cache locality. */
   continuityKey?: string;
   /** Hard pin: the account that holds the previous response. */
   previousResponseAccountId?: string;

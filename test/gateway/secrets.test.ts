@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startHarness, streamTurn, type Harness } from '../support/gateway-harness';
@@ -36,5 +37,9 @@ describe('what the database keeps', () => {
       ...['acct-a', 'acct-b'].flatMap((id) => [h.upstream.account(id).tokens().accessToken, h.upstream.account(id).tokens().refreshToken]),
     ];
     for (const secret of secrets) expect(dump.includes(secret), `dump contains ${secret.slice(0, 24)}…`).toBe(false);
+    // Stored conversation keys are keyed: the plain hash of a guessed session id finds nothing.
+    expect(await h.db.prisma.routingAffinity.count()).toBeGreaterThan(0);
+    const guess = createHash('sha256').update(`${h.poolId}:session:${sessionValue}:0`).digest('hex');
+    expect(dump.includes(guess)).toBe(false);
   });
 });
