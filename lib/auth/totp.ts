@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as OTPAuth from 'otpauth';
-import { keyedHash, hashesEqual } from '../crypto';
+import { keyedHash, keyedHashMatch } from '../crypto';
 import { getRuntime } from '../runtime';
 import { AppError } from '../errors';
 
@@ -70,18 +70,19 @@ export function normalizeRecoveryCode(code: string): string {
   return code.trim().toLowerCase().replace(/\s+/g, '');
 }
 
+const recoveryText = (code: string) => `recovery:${normalizeRecoveryCode(code)}`;
+
 export function hashRecoveryCode(code: string): string {
-  return keyedHash(getRuntime().keys.hashKey, `recovery:${normalizeRecoveryCode(code)}`);
+  return keyedHash(getRuntime().keys.hashKey, recoveryText(code));
 }
 
 /** Marks a matching unused code as used; true when one was consumed (single use, race-safe). */
 export async function consumeRecoveryCode(operatorId: string, code: string): Promise<boolean> {
-  const { prisma } = getRuntime().db;
-  const hash = hashRecoveryCode(code);
-  const rows = await prisma.recoveryCode.findMany({ where: { operatorId, usedAt: null } });
-  const match = rows.find((r) => hashesEqual(r.codeHash, hash));
+  const { db, keys } = getRuntime();
+  const rows = await db.prisma.recoveryCode.findMany({ where: { operatorId, usedAt: null } });
+  const match = rows.find((r) => keyedHashMatch(keys, r.codeHash, recoveryText(code)) !== null);
   if (!match) return false;
-  const updated = await prisma.recoveryCode.updateMany({ where: { id: match.id, usedAt: null }, data: { usedAt: new Date() } });
+  const updated = await db.prisma.recoveryCode.updateMany({ where: { id: match.id, usedAt: null }, data: { usedAt: new Date() } });
   return updated.count === 1;
 }
 

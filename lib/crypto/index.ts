@@ -1,3 +1,3 @@
 export { SecretBox, type Sealed } from './secret-box';
 export { loadInstanceKeys, resolveSecretKey, type InstanceKeys } from './keys';
-export { keyedHash, hashesEqual, randomToken } from './keyed-hash';
+export { keyedHash, keyedHashMatch, hashesEqual, randomToken, type HashingKeys } from './keyed-hash';

@@ -5,6 +5,18 @@ export function keyedHash(key: Buffer, value: string): string {
   return createHmac('sha256', key).update(value).digest('hex');
 }
 
+/** The key keyed hashes are made with, and those of secrets rotated out but still configured. */
+export type HashingKeys = { hashKey: Buffer; previousHashKeys: readonly Buffer[] };
+
+/**
+ * Whether `stored` is the keyed hash of `value`: under the current key, or under a previous one
+ * (stored before the secret was rotated), or not at all.
+ */
+export function keyedHashMatch(keys: HashingKeys, stored: string, value: string): 'current' | 'previous' | null {
+  if (hashesEqual(stored, keyedHash(keys.hashKey, value))) return 'current';
+  return keys.previousHashKeys.some((key) => hashesEqual(stored, keyedHash(key, value))) ? 'previous' : null;
+}
+
 /**
  * Constant-time equality of two digests in hex. Compared as strings, without making buffers: the
  * key check runs it on every request.

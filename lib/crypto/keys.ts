@@ -3,7 +3,9 @@ import path from 'node:path';
 import { hkdfSync, randomBytes } from 'node:crypto';
 import { ConfigError, type AppConfig } from '../config';
 import { SecretBox } from './secret-box';
+import type { HashingKeys } from './keyed-hash';
 
+const HASH_KEY_PURPOSE = 'codex-pooler/keyed-hash';
 const MAKE_KEY_HINT = 'create one with: openssl rand -base64 32';
 
 function decodeKey(value: string, name: string): Buffer {
@@ -30,7 +32,7 @@ export function resolveSecretKey(config: AppConfig): string {
   return generated;
 }
 
-export type InstanceKeys = { box: SecretBox; hashKey: Buffer; sessionSecret: string };
+export type InstanceKeys = HashingKeys & { box: SecretBox; sessionSecret: string };
 
 export function loadInstanceKeys(config: AppConfig): InstanceKeys {
   const current = decodeKey(resolveSecretKey(config), 'CODEX_POOLER_SECRET_KEY');
@@ -43,12 +45,16 @@ export function loadInstanceKeys(config: AppConfig): InstanceKeys {
     }
     keys.set(parsed, decodeKey(value, `CODEX_POOLER_PREVIOUS_SECRET_KEYS version ${parsed}`));
   }
+  const previous = [...keys].filter(([version]) => version !== config.secretKeyVersion).sort(([a], [b]) => b - a).map(([, key]) => key);
   keys.set(config.secretKeyVersion, current);
   // Subkeys are derived so one configured secret serves each purpose without reuse.
-  const derive = (purpose: string) => Buffer.from(hkdfSync('sha256', current, Buffer.alloc(0), purpose, 32));
+  const derive = (secret: Buffer, purpose: string) => Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), purpose, 32));
   return {
     box: new SecretBox(keys, config.secretKeyVersion),
-    hashKey: derive('codex-pooler/keyed-hash'),
-    sessionSecret: derive('codex-pooler/session').toString('base64url'),
+    hashKey: derive(current, HASH_KEY_PURPOSE),
+    // What was hashed before a rotation still matches while its secret is configured.
+    previousHashKeys: previous.map((secret) => derive(secret, HASH_KEY_PURPOSE)),
+    // Sign-in sessions follow the current secret only: a rotation ends them.
+    sessionSecret: derive(current, 'codex-pooler/session').toString('base64url'),
   };
 }

@@ -73,7 +73,7 @@ export function createGatewayContext(runtime: Runtime, options: GatewayOptions =
     log,
     clock,
   });
-  const keys = new KeyAuthenticator(db, runtime.keys.hashKey, clock);
+  const keys = new KeyAuthenticator(db, runtime.keys, clock);
   const affinity = new AffinityStore(db, log, clock);
   const requestLog = new RequestLogWriter(db, log);
   const access = {

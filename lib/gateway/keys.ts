@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import type { Database } from '../db';
 import { AppError } from '../errors';
-import { hashesEqual, keyedHash } from '../crypto';
+import { hashesEqual, keyedHash, keyedHashMatch, type HashingKeys } from '../crypto';
 import { splitApiKey } from '../keys';
 import { onChange } from '../events';
 import { bearerToken } from '../http/bearer';
@@ -67,7 +67,7 @@ export class KeyAuthenticator {
 
   constructor(
     private readonly db: Database,
-    private readonly hashKey: Buffer,
+    private readonly hashing: HashingKeys,
     private readonly clock: () => number = Date.now,
   ) {
     this.unsubscribe = onChange((event) => {
@@ -99,7 +99,14 @@ export class KeyAuthenticator {
     // Hex, not a Buffer: Node 20's one-shot hash is several times slower when it returns a Buffer.
     const digest = hash('sha256', raw, 'hex');
     if (entry.verified && hashesEqual(entry.verified, digest)) return true;
-    if (!hashesEqual(entry.keyHash, keyedHash(this.hashKey, raw))) return false;
+    const match = keyedHashMatch(this.hashing, entry.keyHash, raw);
+    if (!match) return false;
+    if (match === 'previous') {
+      // Hashed under a secret since rotated: stored again under the current one, so the key
+      // outlives the old secret's removal.
+      entry.keyHash = keyedHash(this.hashing.hashKey, raw);
+      void this.db.prisma.apiKey.update({ where: { id: entry.key.id }, data: { keyHash: entry.keyHash } }).catch(() => undefined);
+    }
     entry.verified = digest;
     return true;
   }

@@ -52,7 +52,7 @@ export class GatewayMetrics {
 /** `GET /metrics`: open unless a bearer token is configured in the instance settings. */
 export async function handleMetrics(ctx: GatewayContext, metrics: GatewayMetrics, req: IncomingMessage, res: ServerResponse) {
   const presented = bearerToken(req.headers.authorization);
-  if (!metricsBearerMatches(ctx.runtime.keys.hashKey, presented)) {
+  if (!metricsBearerMatches(ctx.runtime.keys, presented)) {
     sendJson(res, 401, { error: { code: 'metrics_unauthorized', message: 'metrics bearer token is required' } });
     return;
   }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Database } from '../db';
 import { AppError, isUniqueViolation } from '../errors';
-import { hashesEqual, keyedHash, randomToken } from '../crypto';
+import { hashesEqual, keyedHash, randomToken, type HashingKeys } from '../crypto';
 import { emailSchema, hashPassword, passwordSchema, verifyPassword } from './passwords';
 
 /** Operator management used by the dashboard: passwords, sessions, invites, roles, Pools. */
@@ -123,17 +123,21 @@ export async function revokeInvite(db: Database, inviteId: string) {
   await db.prisma.invite.updateMany({ where: { id: inviteId, acceptedAt: null, revokedAt: null }, data: { revokedAt: new Date() } });
 }
 
-export async function findOpenInvite(db: Database, hashKey: Buffer, token: string) {
-  const tokenHash = keyedHash(hashKey, `invite:${token}`);
-  const invite = await db.prisma.invite.findUnique({ where: { tokenHash } });
-  if (!invite || !hashesEqual(invite.tokenHash, tokenHash) || invite.acceptedAt || invite.revokedAt || invite.expiresAt < new Date()) return null;
-  return invite;
+/** The open invite a link's token names; one made before a secret rotation is found by its old hash. */
+export async function findOpenInvite(db: Database, keys: HashingKeys, token: string) {
+  for (const key of [keys.hashKey, ...keys.previousHashKeys]) {
+    const tokenHash = keyedHash(key, `invite:${token}`);
+    const invite = await db.prisma.invite.findUnique({ where: { tokenHash } });
+    if (!invite || !hashesEqual(invite.tokenHash, tokenHash)) continue;
+    return invite.acceptedAt || invite.revokedAt || invite.expiresAt < new Date() ? null : invite;
+  }
+  return null;
 }
 
 /** Accepts an invite: creates the operator with the invited role and Pools, once. */
-export async function acceptInvite(db: Database, hashKey: Buffer, token: string, password: string) {
+export async function acceptInvite(db: Database, keys: HashingKeys, token: string, password: string) {
   const parsedPassword = passwordSchema.parse(password);
-  const invite = await findOpenInvite(db, hashKey, token);
+  const invite = await findOpenInvite(db, keys, token);
   if (!invite) throw new AppError('invalid_invite', 'This invite is invalid or has expired.', 404);
   const passwordHash = await hashPassword(parsedPassword);
   try {

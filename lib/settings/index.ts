@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { Database } from '../db';
 import type { Prisma } from '../db/generated/client';
-import { hashesEqual, keyedHash } from '../crypto';
+import { keyedHash, keyedHashMatch, type HashingKeys } from '../crypto';
 import { onChange, publishChange } from '../events';
 import { patchOf } from '../zod-patch';
 
@@ -125,14 +125,16 @@ export async function ensureSettings(db: Database): Promise<InstanceSettings> {
 }
 
 export function hashMetricsBearer(hashKey: Buffer, token: string): string {
-  return keyedHash(hashKey, `metrics-bearer:${token}`);
+  return keyedHash(hashKey, metricsBearerText(token));
 }
 
+const metricsBearerText = (token: string) => `metrics-bearer:${token}`;
+
 /** True when /metrics is open or the presented bearer token matches the stored hash. */
-export function metricsBearerMatches(hashKey: Buffer, presented: string | null | undefined, settings = getSettings()): boolean {
+export function metricsBearerMatches(keys: HashingKeys, presented: string | null | undefined, settings = getSettings()): boolean {
   if (!settings.metricsBearerHash) return true;
   if (!presented) return false;
-  return hashesEqual(settings.metricsBearerHash, hashMetricsBearer(hashKey, presented));
+  return keyedHashMatch(keys, settings.metricsBearerHash, metricsBearerText(presented)) !== null;
 }
 
 export const settingsPatchSchema = patchOf(settingsSchema.omit({ metricsBearerHash: true }))

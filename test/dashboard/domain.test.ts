@@ -139,13 +139,13 @@ describe.each(databaseTargets())('dashboard domain on $name', (target) => {
     const { token, invite } = await createInvite(db, keys.hashKey, owner.id, { email: 'New@Example.com', role: 'instance_admin', poolIds: [pool.id] });
     expect(invite.tokenHash).not.toContain(token);
     expect(invite.expiresAt.getTime() - Date.now()).toBeGreaterThan(23.9 * 3600_000);
-    const created = await acceptInvite(db, keys.hashKey, token, 'a-good-password');
+    const created = await acceptInvite(db, keys, token, 'a-good-password');
     expect(created.email).toBe('new@example.com');
     expect(await visiblePoolIds(created)).toEqual([pool.id]);
-    await expect(acceptInvite(db, keys.hashKey, token, 'a-good-password')).rejects.toMatchObject({ code: 'invalid_invite' });
+    await expect(acceptInvite(db, keys, token, 'a-good-password')).rejects.toMatchObject({ code: 'invalid_invite' });
     const expired = await createInvite(db, keys.hashKey, owner.id, { email: 'late@example.com' });
     await db.prisma.invite.update({ where: { id: expired.invite.id }, data: { expiresAt: new Date(Date.now() - 1) } });
-    expect(await findOpenInvite(db, keys.hashKey, expired.token)).toBeNull();
+    expect(await findOpenInvite(db, keys, expired.token)).toBeNull();
   });
 
   it('changes a password and ends the other sessions', async () => {
@@ -199,13 +199,13 @@ describe.each(databaseTargets())('dashboard domain on $name', (target) => {
     expect(events).toContainEqual({ kind: 'settings' });
     const rows = await db.prisma.instanceSetting.findMany();
     expect(JSON.stringify(rows)).not.toContain('a-very-long-bearer-token');
-    expect(metricsBearerMatches(keys.hashKey, 'a-very-long-bearer-token')).toBe(true);
-    expect(metricsBearerMatches(keys.hashKey, 'wrong')).toBe(false);
+    expect(metricsBearerMatches(keys, 'a-very-long-bearer-token')).toBe(true);
+    expect(metricsBearerMatches(keys, 'wrong')).toBe(false);
     await expect(saveSettings(db, keys.hashKey, { ipAllowlist: ['not-an-ip'] })).rejects.toThrow();
     await expect(saveSettings(db, keys.hashKey, { sseKeepaliveMs: -1 })).rejects.toThrow();
     await saveSettings(db, keys.hashKey, { metricsBearer: null });
     expect(getSettings().metricsBearerHash).toBeNull();
-    expect(metricsBearerMatches(keys.hashKey, undefined)).toBe(true);
+    expect(metricsBearerMatches(keys, undefined)).toBe(true);
     // Another writer (same process, event-driven reload) is picked up without a restart.
     await db.prisma.instanceSetting.update({ where: { key: 'sseKeepaliveMs' }, data: { value: 7000 } });
     await loadSettings(db);

@@ -16,7 +16,7 @@ export async function acceptInviteAction(input: unknown): Promise<{ ok: boolean;
   if (parsed.data.password !== parsed.data.confirm) return { ok: false, error: 'passwords do not match' };
   const { ip } = await requestMeta();
   try {
-    const operator = await acceptInvite(getRuntime().db, getRuntime().keys.hashKey, parsed.data.token, parsed.data.password);
+    const operator = await acceptInvite(getRuntime().db, getRuntime().keys, parsed.data.token, parsed.data.password);
     await recordAudit({ actorId: operator.id, action: 'invite.accept', targetType: 'operator', targetId: operator.id, ip });
     return { ok: true, email: operator.email };
   } catch (error) {

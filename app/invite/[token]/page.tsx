@@ -8,7 +8,7 @@ export const dynamic = 'force-dynamic';
 
 export default async function InvitePage({ params }: { params: Promise<{ token: string }> }) {
   const { token } = await params;
-  const invite = token.length <= 100 ? await findOpenInvite(getRuntime().db, getRuntime().keys.hashKey, token) : null;
+  const invite = token.length <= 100 ? await findOpenInvite(getRuntime().db, getRuntime().keys, token) : null;
   if (!invite) {
     return <AuthCard title="Invite unavailable" subtitle="This invite is invalid, used or expired. Ask an owner for a new one."><a href="/login" className="text-sm underline">Sign in</a></AuthCard>;
   }
