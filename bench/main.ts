@@ -141,9 +141,12 @@ async function liveStreams(target: Target, concurrency: number, durationMs: numb
 }
 
 /**
- * Sequential turns, taking the targets in turn (direct, proxy, gateway, direct, …) so that all
- * three see the same machine at the same moments: on a shared 2-core host, drift between
- * back-to-back runs is larger than the differences being measured.
+ * Sequential turns, taking the targets in turn so that all three see the same machine at the same
+ * moments: on a shared 2-core host, drift between back-to-back runs is larger than the differences
+ * being measured. Each round starts one target further on (direct, proxy, gateway; then proxy,
+ * gateway, direct; …): a turn shares the cores with the trailing work of the process before it
+ * (its garbage collection, its bookkeeping after the response), and in a fixed order every path
+ * would always follow the same one.
  */
 async function latency(targets: Target[], samples: number, body = BODY) {
   const pools = targets.map((target) => new Pool(new URL(target.url).origin, { connections: 4 }));
@@ -153,7 +156,9 @@ async function latency(targets: Target[], samples: number, body = BODY) {
   const ttfbs: number[][] = targets.map(() => []);
   const warmUp = 200; // JIT, keep-alive, caches
   for (let round = 0; round < samples + warmUp; round++) {
-    for (const [i, target] of targets.entries()) {
+    for (let step = 0; step < targets.length; step++) {
+      const i = (round + step) % targets.length;
+      const target = targets[i]!;
       const { total, ttfb } = await turn(pools[i]!, target, conversations[i]!, body);
       if (round < warmUp) continue;
       totals[i]!.push(total);
