@@ -35,6 +35,29 @@ export type OpenOptions = { databaseUrl?: string; dataDir?: string; inMemory?: b
  * noticed. Advisory-lock waits have no query limit: they last as long as another process's refresh.
  */
 const CONNECT_TIMEOUT_MS = 5_000;
+/** Advisory locks held at once by one process (token refreshes of different accounts). */
+const LOCK_CONNECTIONS = 4;
+
+/**
+ * Runs at most `size` tasks at once; the rest wait their turn, however long the tasks before them
+ * take. Lock holders queue here rather than in the pool, whose queue gives up after the connect
+ * timeout: a burst of refreshes against a slow auth server would otherwise fail after 5 s.
+ */
+function slots(size: number) {
+  let free = size;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (free > 0) free -= 1;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else free += 1;
+    }
+  };
+}
 const QUERY_TIMEOUT_MS = 60_000;
 
 export async function openDatabase(options: OpenOptions): Promise<Database> {
@@ -54,7 +77,8 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS, keepAlive: true });
     // Advisory locks are held on connections of their own: a holder's work queries the main pool,
     // and holders that took its connections would wait on each other forever.
-    const lockPool = new pg.Pool({ connectionString: options.databaseUrl, max: 4, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
+    const lockPool = new pg.Pool({ connectionString: options.databaseUrl, max: LOCK_CONNECTIONS, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
+    const lockSlot = slots(LOCK_CONNECTIONS);
     // An idle connection the server ends (a restart, a failover, an administrator) is dropped
     // from its pool and replaced on next use; unheard, the pool's error would end the process.
     for (const idle of [pool, lockPool]) idle.on('error', () => undefined);
@@ -63,19 +87,20 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       kind: 'postgres',
       prisma,
       sql: async (text, params) => (await pool.query(text, params)).rows,
-      withAdvisoryLock: async (name, fn) => {
-        const client = await lockPool.connect();
-        try {
-          await client.query('SELECT pg_advisory_lock(hashtext($1))', [name]);
+      withAdvisoryLock: (name, fn) =>
+        lockSlot(async () => {
+          const client = await lockPool.connect();
           try {
-            return await fn();
+            await client.query('SELECT pg_advisory_lock(hashtext($1))', [name]);
+            try {
+              return await fn();
+            } finally {
+              await client.query('SELECT pg_advisory_unlock(hashtext($1))', [name]);
+            }
           } finally {
-            await client.query('SELECT pg_advisory_unlock(hashtext($1))', [name]);
+            client.release();
           }
-        } finally {
-          client.release();
-        }
-      },
+        }),
       ping: async () => pingWithin(pool.query('SELECT 1')),
       close: async () => {
         await prisma.$disconnect();

@@ -51,6 +51,23 @@ describe('a database whose server ends idle connections', () => {
   });
 });
 
+describe('advisory locks', () => {
+  it('queue when every lock connection is held, for longer than the connect timeout', async () => {
+    const url = await createPostgresDatabase();
+    const db = await openDatabase({ databaseUrl: url });
+    try {
+      // Five refreshes of different accounts, each 5.5 s long (a slow auth server): four lock
+      // connections, so the fifth waits past the 5 s connect timeout for one.
+      const held = await Promise.all(
+        Array.from({ length: 5 }, (_, i) => db.withAdvisoryLock(`slow-${i}`, () => new Promise<number>((resolve) => setTimeout(() => resolve(i), 5_500)))),
+      );
+      expect(held).toEqual([0, 1, 2, 3, 4]);
+    } finally {
+      await db.close();
+    }
+  }, 20_000);
+});
+
 describe('a database that does not answer', () => {
   it('fails to open within seconds instead of hanging', async () => {
     // Accepts connections and never says a word, as a partitioned or failing-over server does.
