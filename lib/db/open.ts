@@ -90,15 +90,21 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       withAdvisoryLock: (name, fn) =>
         lockSlot(async () => {
           const client = await lockPool.connect();
+          // A held connection the server ends reports here (the pool hears only idle ones); the
+          // server has dropped the lock with it, and the connection is thrown away on release.
+          let lost: Error | undefined;
+          const onError = (error: Error) => (lost = error);
+          client.on('error', onError);
           try {
             await client.query('SELECT pg_advisory_lock(hashtext($1))', [name]);
             try {
               return await fn();
             } finally {
-              await client.query('SELECT pg_advisory_unlock(hashtext($1))', [name]);
+              if (!lost) await client.query('SELECT pg_advisory_unlock(hashtext($1))', [name]).catch((error: Error) => (lost = error));
             }
           } finally {
-            client.release();
+            client.off('error', onError);
+            client.release(lost);
           }
         }),
       ping: async () => pingWithin(pool.query('SELECT 1')),

@@ -49,6 +49,30 @@ describe('a database whose server ends idle connections', () => {
       await db.close();
     }
   });
+
+  it('goes on when the server ends a lock connection while its lock is held', async () => {
+    const url = await createPostgresDatabase();
+    const db = await openDatabase({ databaseUrl: url });
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      // The work under the lock (a token refresh) outlives its connection; the server has
+      // released the lock with it, and the work's own result stands.
+      const result = await db.withAdvisoryLock('held', async () => {
+        const { rowCount } = await admin.query(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_advisory_lock%' AND pid <> pg_backend_pid()",
+        );
+        expect(rowCount).toBe(1);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        return 'refreshed';
+      });
+      expect(result).toBe('refreshed');
+      expect(await db.withAdvisoryLock('held', () => db.sql('SELECT 3 AS three'))).toEqual([{ three: 3 }]);
+    } finally {
+      await admin.end();
+      await db.close();
+    }
+  });
 });
 
 describe('advisory locks', () => {
