@@ -68,19 +68,21 @@ const nativeZstd = (zlib as unknown as { zstdDecompress?: ZlibZstd }).zstdDecomp
  */
 const ZSTD_WINDOW_FLOOR_BYTES = 8 * 1024 * 1024;
 /**
- * What fzstd may move in memory for one body, about a tenth of a second: an encoder writes blocks
- * of up to 128 KB, so a 32 MB body with a 2 MB window moves 512 MB; a body of many tiny blocks
- * under a large window would move far more while decoding almost nothing.
+ * What fzstd may move in memory for one body: 1 GB (about a tenth of a second), or 128 times what
+ * the body may decode to. Encoders write blocks of 64 to 128 KB, so a 20 MB body from `zstd -19`
+ * (an 8 MB window, about 320 blocks) moves 2.7 GB; a body of many tiny blocks under a large
+ * window would move far more while decoding almost nothing.
  */
-const ZSTD_SHIFT_BUDGET_BYTES = 1024 * 1024 * 1024;
+const ZSTD_SHIFT_FLOOR_BYTES = 1024 * 1024 * 1024;
+const ZSTD_SHIFTS_PER_OUTPUT_BYTE = 128;
 
 function refuseCostlyZstd(compressed: Buffer, maxOutput: number) {
   const allowedWindow = Math.max(maxOutput, ZSTD_WINDOW_FLOOR_BYTES);
   const { windowBytes, shiftedBytes } = zstdCost(compressed);
   if (windowBytes > allowedWindow) {
-    throw new AppError('zstd_window_too_large', `the zstd frames declare ${windowBytes} bytes of window; at most ${allowedWindow} are accepted`, 413);
+    throw new AppError('zstd_window_too_large', `a zstd frame declares ${windowBytes} bytes of window; at most ${allowedWindow} are accepted`, 413);
   }
-  if (!nativeZstd && shiftedBytes > ZSTD_SHIFT_BUDGET_BYTES) {
+  if (!nativeZstd && shiftedBytes > Math.max(ZSTD_SHIFT_FLOOR_BYTES, ZSTD_SHIFTS_PER_OUTPUT_BYTE * maxOutput)) {
     throw new AppError('zstd_window_too_large', 'the zstd body has too many blocks for its window size; compress it in larger blocks or with a smaller window', 413);
   }
 }

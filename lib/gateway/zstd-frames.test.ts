@@ -7,17 +7,17 @@ const { fromPipe: FROM_PIPE, fromFile: FROM_FILE } = ZSTD_ENCODED_TURN;
 
 describe('zstdCost', () => {
   it('reads what real encoders declare', () => {
-    expect(zstdCost(FROM_PIPE)).toEqual({ windowBytes: 2 * 1024 * 1024, shiftedBytes: 2 * 1024 * 1024 });
+    expect(zstdCost(FROM_PIPE)).toEqual({ windowBytes: 2 * 1024 * 1024, shiftedBytes: 2 * 2 * 1024 * 1024 });
     // A single-segment frame's window is its content size.
-    expect(zstdCost(FROM_FILE)).toEqual({ windowBytes: 143, shiftedBytes: 143 });
+    expect(zstdCost(FROM_FILE)).toEqual({ windowBytes: 143, shiftedBytes: 2 * 143 });
   });
 
-  it('counts the window of every frame and the blocks of each, past skippable frames', () => {
+  it('takes the largest window of the frames and counts the blocks of each, past skippable frames', () => {
     const stored = zstdStoredFrame(Buffer.alloc(300 * 1024, 97)); // 128 KiB window, three blocks
     const skippable = Buffer.concat([hex('502a4d18'), hex('03000000'), hex('010203')]);
     expect(zstdCost(Buffer.concat([stored, skippable, FROM_PIPE]))).toEqual({
-      windowBytes: 128 * 1024 + 2 * 1024 * 1024,
-      shiftedBytes: 3 * 128 * 1024 + 2 * 1024 * 1024,
+      windowBytes: 2 * 1024 * 1024,
+      shiftedBytes: 4 * 128 * 1024 + 2 * 2 * 1024 * 1024,
     });
   });
 
@@ -27,7 +27,7 @@ describe('zstdCost', () => {
   });
 
   it('counts one shift of the window per block', () => {
-    expect(zstdCost(zstdTinyBlocks(200))).toEqual({ windowBytes: 8 * 1024 * 1024, shiftedBytes: 200 * 8 * 1024 * 1024 });
+    expect(zstdCost(zstdTinyBlocks(200))).toEqual({ windowBytes: 8 * 1024 * 1024, shiftedBytes: 201 * 8 * 1024 * 1024 });
   });
 
   it('stops at bytes that are not a frame', () => {

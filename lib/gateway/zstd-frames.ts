@@ -13,9 +13,12 @@ const BLOCK_TYPE_RLE = 1;
 const BLOCK_TYPE_RESERVED = 3;
 
 export type ZstdCost = {
-  /** The window bytes the frames declare, summed (each frame's decoder holds its own). */
+  /** The largest window a frame declares: frames are decoded one after another. */
   windowBytes: number;
-  /** Each frame's window times its number of blocks, summed: what fzstd moves in memory. */
+  /**
+   * Each frame's window times its number of blocks plus one, summed: what fzstd sets aside and
+   * moves in memory over the whole body.
+   */
   shiftedBytes: number;
 };
 
@@ -34,8 +37,8 @@ export function zstdCost(data: Buffer): ZstdCost {
     const frame = frameHeader(data, offset + 4);
     if (!frame) break;
     const { end, blocks } = frameBlocks(data, frame.blocksAt, frame.checksum);
-    cost.windowBytes += frame.windowBytes;
-    cost.shiftedBytes += frame.windowBytes * blocks;
+    cost.windowBytes = Math.max(cost.windowBytes, frame.windowBytes);
+    cost.shiftedBytes += frame.windowBytes * (blocks + 1);
     offset = end;
   }
   return cost;

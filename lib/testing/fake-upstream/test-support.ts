@@ -56,11 +56,11 @@ export function postResponses(
  * Encodes data as a valid zstd frame made of raw (stored) blocks. No compression, but every zstd
  * decoder must accept it, which lets tests send `content-encoding: zstd` without a zstd encoder.
  */
-export function zstdStoredFrame(data: Buffer): Buffer {
+export function zstdStoredFrame(data: Buffer, windowLog = 17): Buffer {
   const MAX_BLOCK = 128 * 1024;
   const magic = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
-  // Frame header descriptor 0 (no content size, no checksum, no dictionary) + window descriptor for 128 KiB.
-  const header = Buffer.from([0x00, (17 - 10) << 3]);
+  // Frame header descriptor 0 (no content size, no checksum, no dictionary) + window descriptor (128 KiB by default).
+  const header = Buffer.from([0x00, (windowLog - 10) << 3]);
   const chunks: Buffer[] = [];
   for (let offset = 0; offset < data.length; offset += MAX_BLOCK) chunks.push(data.subarray(offset, offset + MAX_BLOCK));
   if (chunks.length === 0) chunks.push(Buffer.alloc(0));
