@@ -100,8 +100,8 @@ export class AccountPlan {
    * already cooled the account until then; it is a quota state, not a fault, so it opens no
    * circuit (an open circuit would turn the Pool's "wait until" 429 into a 503).
    */
-  failedOver(accountId: string, usageLimited: boolean) {
-    recordFailover(this.ctx, { accountId, model: this.request.model, routeClass: this.request.routeClass });
+  failedOver(accountId: string, usageLimited: boolean, cooled: boolean) {
+    recordFailover(this.ctx, { accountId, model: this.request.model, routeClass: this.request.routeClass }, cooled);
     if (usageLimited) this.usageLimited += 1;
   }
 
@@ -134,12 +134,11 @@ export class AccountPlan {
 }
 
 /**
- * A failed try's mark on the account's health. A limit that cooled the account until a known time
- * (a usage limit, a rate limit with Retry-After) is a quota state and leaves none.
+ * A failed try's mark on the account's health. A limit that `cooled` the account until a known
+ * time (a usage limit, a rate limit with Retry-After) is a quota state and leaves none.
  */
-export function recordFailover(ctx: GatewayContext, key: HealthKey) {
+export function recordFailover(ctx: GatewayContext, key: HealthKey, cooled: boolean) {
   const now = ctx.clock();
-  const cooled = ctx.health.cooldownEnd(key.accountId, now) !== null;
   ctx.health.recordFailure(key, cooled ? 'platform' : 'account', now);
 }
 
@@ -147,19 +146,23 @@ export function recordFailover(ctx: GatewayContext, key: HealthKey) {
  * After a usage limit: the account sits out until its reset, as the answer gave it or else as its
  * quota evidence says (the planner's reading of its exhausted windows).
  */
-export function coolUntilReset(ctx: GatewayContext, accountId: string, resetAt: number | null) {
+export function coolUntilReset(ctx: GatewayContext, accountId: string, resetAt: number | null): boolean {
   const windows = ctx.pools.account(accountId)?.snapshot.windows ?? [];
   const until = resetAt ?? assessQuota(windows, ctx.clock()).exhaustedUntil;
-  if (until !== null) ctx.health.coolUntil(accountId, until);
+  if (until === null) return false;
+  ctx.health.coolUntil(accountId, until);
+  return true;
 }
 
 /** A rate limit that says when to come back (`Retry-After`: seconds, or an HTTP date): the account sits out until then. */
-export function coolForRetryAfter(ctx: GatewayContext, accountId: string, retryAfter: string | string[] | undefined, now: number) {
+export function coolForRetryAfter(ctx: GatewayContext, accountId: string, retryAfter: string | string[] | undefined, now: number): boolean {
   const value = Array.isArray(retryAfter) ? retryAfter[0] : retryAfter;
-  if (!value) return;
+  if (!value) return false;
   const seconds = Number(value);
   const until = Number.isFinite(seconds) ? now + seconds * 1000 : Date.parse(value);
-  if (Number.isFinite(until) && until > now) ctx.health.coolUntil(accountId, until);
+  if (!Number.isFinite(until) || until <= now) return false;
+  ctx.health.coolUntil(accountId, until);
+  return true;
 }
 
 function usageLimitError(retryAfterSeconds: number, retryAt: number, counts: Record<string, number | undefined>): AppError {

@@ -127,6 +127,8 @@ type Failure = {
    */
   passthrough?: { status: number; headers: Record<string, string>; body: Buffer; streamFailure?: boolean };
   usageLimited: boolean;
+  /** The failure itself put the account out until a known time (a usage limit, a Retry-After). */
+  cooled: boolean;
 };
 
 type AttemptResult =
@@ -175,7 +177,7 @@ export async function dispatch(ctx: GatewayContext, exchange: Exchange, job: Ups
       trace.attempt(accountId, 499, attemptStarted, 'client', 'client_closed', false);
       return { status: 499, fault: 'client', code: 'client_closed' };
     }
-    accounts.failedOver(accountId, result.failure.usageLimited);
+    accounts.failedOver(accountId, result.failure.usageLimited, result.failure.cooled);
     trace.attempt(accountId, result.failure.status, attemptStarted, 'account', result.failure.code, true);
     lastFailure = result.failure;
   }
@@ -266,7 +268,7 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
   } catch (error) {
     if (exchange.clientGone()) return { kind: 'client_closed' };
     const code = error instanceof AppError ? error.code : ((error as { code?: string }).code ?? 'upstream_network_error');
-    return { kind: 'failover', failure: { accountId, status: 502, code, usageLimited: false } };
+    return { kind: 'failover', failure: { accountId, status: 502, code, usageLimited: false, cooled: false } };
   }
 
   const now = ctx.clock();
@@ -278,15 +280,16 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
   if (status === 429 || status >= 500 || status === 401) {
     const body = await readLimited(response.body, MAX_UPSTREAM_ERROR_BODY).catch(() => Buffer.alloc(0));
     let usageLimited = false;
+    let cooled = false;
     if (status === 429) {
       const limit = parseUsageLimitBody(parseJsonOrNull(body), now);
       if (limit) {
         usageLimited = true;
-        coolUntilReset(ctx, accountId, limit.resetsAt);
-      } else coolForRetryAfter(ctx, accountId, response.headers['retry-after'], now);
+        cooled = coolUntilReset(ctx, accountId, limit.resetsAt);
+      } else cooled = coolForRetryAfter(ctx, accountId, response.headers['retry-after'], now);
     }
     const code = status === 429 ? (usageLimited ? 'usage_limit_reached' : 'upstream_rate_limited') : status === 401 ? 'upstream_unauthorized' : 'upstream_5xx';
-    return { kind: 'failover', failure: { accountId, status, code, usageLimited, passthrough: { status, headers, body } } };
+    return { kind: 'failover', failure: { accountId, status, code, usageLimited, cooled, passthrough: { status, headers, body } } };
   }
 
   const answer = (answerStatus: number, body: Buffer) => {
@@ -322,9 +325,9 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
       response.body.destroy();
       const usageLimited = result.code === 'usage_limit_reached';
       // The stream's own codex.rate_limits event has already told when the exhausted window resets.
-      if (usageLimited) coolUntilReset(ctx, accountId, null);
+      const cooled = usageLimited && coolUntilReset(ctx, accountId, null);
       const passthrough = result.received ? { status, headers: { ...headers, 'cache-control': 'no-cache' }, body: result.received, streamFailure: true } : undefined;
-      return { kind: 'failover', failure: { accountId, status: 502, code: result.code, message: result.message, usageLimited, passthrough } };
+      return { kind: 'failover', failure: { accountId, status: 502, code: result.code, message: result.message, usageLimited, cooled, passthrough } };
     }
     if (result.kind === 'client_closed') return { kind: 'client_closed' };
     if (result.kind === 'refused') throw upstreamFailureError(result);
@@ -342,7 +345,7 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
     // Nothing reached the client yet: a body cut short is the account's failure, like a reset.
     if (exchange.clientGone()) return { kind: 'client_closed' };
     const code = error instanceof AppError ? error.code : 'upstream_body_incomplete';
-    return { kind: 'failover', failure: { accountId, status: 502, code, usageLimited: false } };
+    return { kind: 'failover', failure: { accountId, status: 502, code, usageLimited: false, cooled: false } };
   }
   trace.ttfbMs = ctx.clock() - trace.started;
   const json = parseJsonOrNull(body);

@@ -279,8 +279,8 @@ class ClientSession {
         this.attach(result.socket, accountId, turn.model);
         return;
       }
-      if (result.usageLimited) coolUntilReset(this.ctx, accountId, result.resetAt);
-      accounts.failedOver(accountId, result.usageLimited);
+      const cooled = result.usageLimited && coolUntilReset(this.ctx, accountId, result.resetAt);
+      accounts.failedOver(accountId, result.usageLimited, cooled);
       turn.trace.attempt(accountId, result.status, started, 'account', result.code, true);
     }
     throw accounts.exhaustedError(false) ?? new AppError('no_eligible_backend', 'no upstream account in this Pool can serve this websocket', 503);
@@ -373,9 +373,9 @@ class ClientSession {
       const status = typeof payload?.status === 'number' ? payload.status : 500;
       const code = String(payload?.error?.code ?? payload?.error?.type ?? 'upstream_error');
       const limit = status === 429 ? parseUsageLimitBody(payload, this.ctx.clock()) : null;
-      if (limit) coolUntilReset(this.ctx, accountId, limit.resetsAt);
+      const cooled = limit !== null && coolUntilReset(this.ctx, accountId, limit.resetsAt);
       if (!turn.committed && (status === 429 || status >= 500)) {
-        if (!turn.chained) return void this.failover(status, code);
+        if (!turn.chained) return void this.failover(status, code, cooled);
         return this.leaveAccount(status, code);
       }
       this.forwardTurn(text, true);
@@ -387,9 +387,9 @@ class ClientSession {
       const { code } = failureOfEvent(text);
       if (isRetryableFailure(code)) {
         const usageLimited = code === 'usage_limit_reached';
-        if (usageLimited) coolUntilReset(this.ctx, accountId, null);
+        const cooled = usageLimited && coolUntilReset(this.ctx, accountId, null);
         turn.failure = { frames: [...turn.held, text], code };
-        if (!turn.chained) return void this.failover(usageLimited ? 429 : 502, code);
+        if (!turn.chained) return void this.failover(usageLimited ? 429 : 502, code, cooled);
         return this.leaveAccount(usageLimited ? 429 : 502, code);
       }
     }
@@ -427,10 +427,11 @@ class ClientSession {
     if (this.client.bufferedAmount > CLIENT_BUFFER_HIGH) this.upstream?.pause();
   }
 
-  private async failover(status: number, code: string) {
+  /** `cooled`: the failure put the account out until a known time, a quota state rather than a fault. */
+  private async failover(status: number, code: string, cooled = false) {
     const turn = this.turn!;
     const accountId = this.accountId!;
-    recordFailover(this.ctx, { accountId, model: turn.model, routeClass: 'websocket' });
+    recordFailover(this.ctx, { accountId, model: turn.model, routeClass: 'websocket' }, cooled);
     turn.trace.attempt(accountId, status, turn.attemptStarted, 'account', code, true);
     const old = this.upstream;
     this.upstream = null;

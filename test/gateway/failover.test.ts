@@ -99,12 +99,27 @@ describe('failover', () => {
     h.upstream.account('acct-a').exhaustUntil(resetAt);
 
     expect((await streamTurn(h)).status).toBe(429);
-    for (const plan of inFlight) plan.failedOver(accountId, true);
+    // Each one's own 429 cooled the account until the reset.
+    for (const plan of inFlight) plan.failedOver(accountId, true, true);
 
     const later = await streamTurn(h);
     expect(later.status).toBe(429);
     expect(Number(later.headers.get('retry-after'))).toBe(7200);
     expect(JSON.parse(later.text).error.type).toBe('usage_limit_reached');
+  });
+
+  it('still counts a real failure against an account that another request has just cooled', async () => {
+    h = await startHarness({ accounts: ['acct-a'] });
+    await warmAccounts(h);
+    const ctx = h.gateway.context;
+    const accountId = h.accountIds['acct-a']!;
+    const pool = (await ctx.pools.get(h.poolId))!;
+    const inFlight = [0, 1, 2].map(() => new AccountPlan(ctx, { pool, model: 'gpt-5.5', routeClass: 'stream', continuity: {} }));
+    for (const plan of inFlight) expect(await plan.admit(accountId)).toBe(true);
+    // Another request's rate limit puts A out for a minute; these three then fail with 5xx.
+    ctx.health.coolUntil(accountId, h.clock.now + 60_000);
+    for (const plan of inFlight) plan.failedOver(accountId, false, false);
+    expect(ctx.health.circuitRefusal(accountId, 'gpt-5.5', 'stream', h.clock.now)).toBe('circuit_open');
   });
 
   it('takes Retry-After only from accounts that waiting brings back', async () => {
