@@ -103,9 +103,11 @@ export class KeyAuthenticator {
     if (!match) return false;
     if (match === 'previous') {
       // Hashed under a secret since rotated: stored again under the current one, so the key
-      // outlives the old secret's removal.
+      // outlives the old secret's removal. Only if the row still holds this key's hash: a key
+      // rotated meanwhile keeps its new one.
+      const storedHash = entry.keyHash;
       entry.keyHash = keyedHash(this.hashing.hashKey, raw);
-      void this.db.prisma.apiKey.update({ where: { id: entry.key.id }, data: { keyHash: entry.keyHash } }).catch(() => undefined);
+      void this.db.prisma.apiKey.updateMany({ where: { id: entry.key.id, keyHash: storedHash }, data: { keyHash: entry.keyHash } }).catch(() => undefined);
     }
     entry.verified = digest;
     return true;

@@ -106,13 +106,16 @@ export async function runExchange(
     trace.finish(outcome.status, outcome.fault, outcome.code);
   } catch (error) {
     // A client that left mid-request (while its body was still arriving, say) is no fault here.
-    if (signal.gone) return trace.finish(499, 'client', 'client_closed');
+    if (signal.gone && CLIENT_GONE_CODES.has((error as { code?: string }).code ?? '')) return trace.finish(499, 'client', 'client_closed');
     const appError = toAppError(error);
     if (appError.status === 500) ctx.runtime.log.error({ err: error, route: route.path }, 'gateway request failed');
-    sendError(res, appError);
-    trace.finish(appError.status, faultOf(appError), appError.code);
+    if (!signal.gone) sendError(res, appError);
+    trace.finish(signal.gone ? 499 : appError.status, faultOf(appError), appError.code);
   }
 }
+
+/** What reading from, or relaying for, a client that went away fails with. */
+const CLIENT_GONE_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'UND_ERR_ABORTED']);
 
 /** Refusals that say the Pool's accounts cannot serve now, not that the request was wrong. */
 const ACCOUNT_REFUSALS: ReadonlySet<string> = new Set(['usage_limit_reached']);

@@ -66,6 +66,10 @@ describe('request bodies', () => {
     expect((await post({ ...auth(), 'content-encoding': 'zstd' }, zstdStoredFrame(Buffer.from(body)))).status).toBe(200);
     expect((await post({ ...auth(), 'content-encoding': 'zstd' }, ZSTD_ENCODED_TURN.fromPipe)).status).toBe(200);
     expect((await post({ ...auth(), 'content-encoding': 'zstd' }, ZSTD_ENCODED_TURN.fromFile)).status).toBe(200);
+    // Frames one after another (RFC 8878): the body is their contents joined. Their windows (2 MB,
+    // then four of 4 MB) are needed in turn, not at once.
+    const fiveFrames = Buffer.concat([ZSTD_ENCODED_TURN.fromPipe, ...Array.from({ length: 4 }, () => zstdStoredFrame(Buffer.from(' '), 22))]);
+    expect((await post({ ...auth(), 'content-encoding': 'zstd' }, fiveFrames)).status).toBe(200);
     // A coding list whose other entries are no-ops is the one coding.
     expect((await post({ ...auth(), 'content-encoding': 'GZIP, identity' }, gzipSync(body))).status).toBe(200);
     expect((await post({ ...auth(), 'content-encoding': 'gzip, zstd' }, gzipSync(body))).json?.error?.code).toBe('unsupported_content_encoding');
@@ -126,6 +130,8 @@ describe('key policy', () => {
     });
     expect(image.status).toBe(403);
     expect(((await image.json()) as { error: { code: string } }).error.code).toBe('model_not_allowed');
+    const unnamed = await fetch(`${h.url}/v1/images/generations`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'a lighthouse' }) });
+    expect(unnamed.status).toBe(403);
     expect(h.turns()).toBe(before);
     await setKey({ allowedModels: [], requestsPerMinute: 2 });
     const statuses = [];
