@@ -41,6 +41,8 @@ export function guarded<S extends z.ZodType, T>(spec: {
       return { ok: false as const, code: 'forbidden', error: 'You are not allowed to do that.' };
     };
     if (spec.access === 'owner' && !isOwner(operator)) return deny();
+    // PostgreSQL refuses text with NUL in it; no field of any action needs one.
+    if (holdsNul(raw)) return { ok: false, code: 'invalid_input', error: 'Text may not contain NUL characters.' };
     if (spec.access === 'pool') {
       const target = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
       poolId = await poolOfTarget(target);
@@ -63,4 +65,11 @@ export function guarded<S extends z.ZodType, T>(spec: {
       return { ok: false, code: 'internal_error', error: 'Something went wrong; see the server log.' };
     }
   };
+}
+
+/** Whether a string anywhere in an action's input (objects and arrays, a few levels deep) holds a NUL. */
+function holdsNul(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\0');
+  if (depth > 4 || value === null || typeof value !== 'object') return false;
+  return Object.values(value).some((item) => holdsNul(item, depth + 1));
 }

@@ -17,7 +17,8 @@ export const GENERIC_LOGIN_FAILURE = 'Invalid email or password.';
 export const MFA_REQUIRED = 'mfa_required';
 
 const credentialsSchema = z.object({
-  email: z.string().trim().toLowerCase().max(320),
+  // PostgreSQL refuses text with NUL in it: such an email is no operator's.
+  email: z.string().trim().toLowerCase().max(320).refine((email) => !email.includes('\0')),
   password: z.string().max(200),
   totp: z.string().trim().max(20).optional().default(''),
   recoveryCode: z.string().trim().max(40).optional().default(''),

@@ -82,12 +82,14 @@ export async function setOperatorPools(db: Database, operatorId: string, poolIds
   ]);
 }
 
-/** A temporary password, shown once; the operator must change it at next sign-in. */
 /**
- * An owner's reset of another operator: a temporary password that must be changed, every session
- * ended, and two-factor cleared — the way back for an operator who lost their authenticator.
+ * An owner's reset of another operator: a temporary password (shown once) that must be changed,
+ * every session ended, and two-factor cleared — the way back for an operator who lost their
+ * authenticator. Never one's own: a stolen session could otherwise drop its owner's two-factor
+ * and password without knowing the password.
  */
-export async function resetOperatorPassword(db: Database, operatorId: string) {
+export async function resetOperatorPassword(db: Database, actorId: string, operatorId: string) {
+  if (actorId === operatorId) throw new AppError('self_reset', 'Change your own password from your account page.', 409);
   const temporary = randomToken(12);
   const passwordHash = await hashPassword(temporary);
   await db.prisma.$transaction([

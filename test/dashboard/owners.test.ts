@@ -25,8 +25,11 @@ describe('owners', () => {
     const c = await createOperatorWithPassword(db, { email: 'c@example.com', password: 'password-c-1', role: 'instance_admin' });
     await db.prisma.operator.update({ where: { id: c.id }, data: { totpSecretCipher: 'x', totpKeyVersion: 1, totpEnabledAt: new Date() } });
     await db.prisma.recoveryCode.create({ data: { operatorId: c.id, codeHash: 'h' } });
-    await resetOperatorPassword(db, c.id);
+    const owner = await db.prisma.operator.findFirstOrThrow({ where: { role: 'instance_owner', disabled: false } });
+    await resetOperatorPassword(db, owner.id, c.id);
     expect(await db.prisma.operator.findUniqueOrThrow({ where: { id: c.id } })).toMatchObject({ totpEnabledAt: null, totpSecretCipher: null, mustChangePassword: true });
     expect(await db.prisma.recoveryCode.count({ where: { operatorId: c.id } })).toBe(0);
+    // Not one's own: a stolen session must not be able to drop its owner's two-factor.
+    await expect(resetOperatorPassword(db, owner.id, owner.id)).rejects.toMatchObject({ code: 'self_reset' });
   });
 });

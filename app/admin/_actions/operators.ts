@@ -58,7 +58,7 @@ const resetPassword = guarded({
   access: 'owner',
   input: z.object({ operatorId }).strict(),
   run: async (ctx, { operatorId: id }) => {
-    const temporary = await resetOperatorPassword(rt().db, id);
+    const temporary = await resetOperatorPassword(rt().db, ctx.operator.id, id);
     await recordAudit({ actorId: ctx.operator.id, action: 'operator.reset_password', targetType: 'operator', targetId: id, ip: ctx.ip });
     return { secret: temporary };
   },

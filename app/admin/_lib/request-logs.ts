@@ -22,7 +22,7 @@ export type LogFilter = z.infer<typeof logFilterSchema>;
 
 export function parseLogFilter(params: Record<string, string | string[] | undefined>): LogFilter {
   const flat: Record<string, string> = {};
-  for (const [k, v] of Object.entries(params)) if (typeof v === 'string' && v.trim()) flat[k] = v.trim();
+  for (const [k, v] of Object.entries(params)) if (typeof v === 'string' && v.trim() && !v.includes('\0')) flat[k] = v.trim();
   const parsed = logFilterSchema.safeParse(flat);
   return parsed.success ? parsed.data : logFilterSchema.parse({});
 }

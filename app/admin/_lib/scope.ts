@@ -12,5 +12,6 @@ export type SearchParams = Promise<Record<string, string | string[] | undefined>
 
 export function param(params: Record<string, string | string[] | undefined>, name: string): string | undefined {
   const v = params[name];
-  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
+  // PostgreSQL refuses text with NUL in it: such a value filters nothing rather than failing the page.
+  return typeof v === 'string' && v.trim() && !v.includes('\0') ? v.trim() : undefined;
 }

@@ -16,9 +16,9 @@ export default async function UsagePage({ searchParams }: { searchParams: Search
   const params = await searchParams;
   const poolId = poolFilter(scope, params.pool);
   const w = param(params, 'window');
-  const windowName: WindowName = w && w in WINDOWS ? (w as WindowName) : '24h';
+  const windowName: WindowName = w && Object.hasOwn(WINDOWS, w) ? (w as WindowName) : '24h';
   const d = param(params, 'by');
-  const dimension: Dimension = d && d in DIMENSIONS ? (d as Dimension) : 'pool';
+  const dimension: Dimension = d && Object.hasOwn(DIMENSIONS, d) ? (d as Dimension) : 'pool';
   const db = getRuntime().db;
   const [report, pools, accounts] = await Promise.all([usageReport(scope, windowName, dimension, poolId), listPoolsIn(db, scope), listAccountsIn(db, scope, poolId)]);
   const { totals } = report;

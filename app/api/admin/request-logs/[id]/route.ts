@@ -8,7 +8,7 @@ export async function GET(_req: Request, context: { params: Promise<{ id: string
   const auth = await routeScope();
   if ('denied' in auth) return auth.denied;
   const { id } = await context.params;
-  const row = id.length <= 64 ? await getRequestLog(auth.scope, id) : null;
+  const row = id.length <= 64 && !id.includes('\0') ? await getRequestLog(auth.scope, id) : null;
   if (!row) return Response.json({ error: { code: 'not_found', message: 'not found' } }, { status: 404 });
   return Response.json(row, { headers: { 'cache-control': 'no-store' } });
 }
