@@ -1,5 +1,6 @@
 import type { Prisma } from '../db/generated/client';
 import { getRuntime } from '../runtime';
+import type { Database } from '../db';
 
 /**
  * The audit ledger: one row per operator action (and per denied attempt), with actor, target,
@@ -21,23 +22,28 @@ export type AuditInput = {
 
 export async function recordAudit(input: AuditInput): Promise<void> {
   try {
-    await getRuntime().db.prisma.auditEvent.create({
-      data: {
-        actorType: input.actorType ?? (input.actorId ? 'operator' : 'anonymous'),
-        actorId: input.actorId ?? null,
-        action: input.action,
-        targetType: input.targetType ?? null,
-        targetId: input.targetId ?? null,
-        poolId: input.poolId ?? null,
-        ip: input.ip ?? null,
-        outcome: input.outcome ?? 'success',
-        details: (input.details ?? {}) as Prisma.InputJsonValue,
-      },
-    });
+    await writeAudit(getRuntime().db, input);
   } catch (error) {
     // An audit write must never turn a completed action into a reported failure.
     getRuntime().log.error({ err: error, action: input.action }, 'audit write failed');
   }
+}
+
+/** One audit row written to `db`: the CLI, which opens the database itself, has no server runtime. */
+export async function writeAudit(db: Database, input: AuditInput): Promise<void> {
+  await db.prisma.auditEvent.create({
+    data: {
+      actorType: input.actorType ?? (input.actorId ? 'operator' : 'anonymous'),
+      actorId: input.actorId ?? null,
+      action: input.action,
+      targetType: input.targetType ?? null,
+      targetId: input.targetId ?? null,
+      poolId: input.poolId ?? null,
+      ip: input.ip ?? null,
+      outcome: input.outcome ?? 'success',
+      details: (input.details ?? {}) as Prisma.InputJsonValue,
+    },
+  });
 }
 
 export type AuditFilter = {

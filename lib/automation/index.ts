@@ -5,6 +5,7 @@ import { createOwner } from '../operators';
 import { createPool, listPools } from '../pools';
 import { importAuthJson, listAccountsIn } from '../accounts';
 import { createApiKey, listApiKeys } from '../keys';
+import { writeAudit } from '../audit';
 
 /**
  * The automation surface shared by the CLI (opening the database itself) and the running
@@ -12,8 +13,13 @@ import { createApiKey, listApiKeys } from '../keys';
  */
 export type AutomationContext = { db: Database; keys: InstanceKeys };
 
+/**
+ * Operations that change something name what they change; the audit log records each of them as
+ * done by the system (the CLI or the local admin endpoint), with the target's id.
+ */
 const operations = {
   'owner.create': {
+    changes: 'operator',
     input: z.object({ email: z.string(), password: z.string() }),
     run: async (ctx: AutomationContext, input: { email: string; password: string }) => {
       const owner = await createOwner(ctx.db, input);
@@ -21,6 +27,7 @@ const operations = {
     },
   },
   'pool.create': {
+    changes: 'pool',
     input: z.object({ name: z.string() }),
     run: async (ctx: AutomationContext, input: { name: string }) => {
       const pool = await createPool(ctx.db, input);
@@ -35,6 +42,7 @@ const operations = {
       })),
   },
   'upstream.import': {
+    changes: 'upstream_account',
     input: z.object({ pool: z.string(), authJson: z.unknown(), label: z.string().optional() }),
     run: async (ctx: AutomationContext, input: { pool: string; authJson: unknown; label?: string }) => {
       const account = await importAuthJson(ctx.db, ctx.keys.box, input);
@@ -46,6 +54,7 @@ const operations = {
     run: async (ctx: AutomationContext) => listAccountsIn(ctx.db, 'all'),
   },
   'key.create': {
+    changes: 'api_key',
     input: z.object({ pool: z.string(), name: z.string().optional() }),
     run: async (ctx: AutomationContext, input: { pool: string; name?: string }) => createApiKey(ctx.db, ctx.keys.hashKey, input),
   },
@@ -68,5 +77,10 @@ export function isOperationName(name: string): name is OperationName {
 export async function runOperation(ctx: AutomationContext, name: OperationName, payload: unknown): Promise<unknown> {
   const operation = operations[name];
   const input = operation.input.parse(payload);
-  return (operation.run as (ctx: AutomationContext, input: unknown) => Promise<unknown>)(ctx, input);
+  const result = await (operation.run as (ctx: AutomationContext, input: unknown) => Promise<unknown>)(ctx, input);
+  if ('changes' in operation) {
+    const { id, poolId } = result as { id: string; poolId?: string };
+    await writeAudit(ctx.db, { actorType: 'system', action: `cli.${name}`, targetType: operation.changes, targetId: id, poolId: poolId ?? null });
+  }
+  return result;
 }

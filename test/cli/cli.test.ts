@@ -3,6 +3,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomSecretKey, startApp, type AppProcess } from '../support/app-process';
 import { createPostgresDatabase } from '../support/postgres';
@@ -136,6 +137,13 @@ describe('CLI', { timeout: 120_000 }, () => {
     const app = await startApp({ ...env, CODEX_POOLER_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'cp-cli-pg-')) });
     try {
       await exerciseCli(cliWith({ ...env, CODEX_POOLER_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'cp-cli-pgd-')) }), files);
+      // Every change made from the CLI is in the audit log, as done by the system.
+      const client = new pg.Client({ connectionString: env.DATABASE_URL });
+      await client.connect();
+      const { rows } = await client.query<{ action: string; actorType: string; targetId: string | null }>('SELECT action, "actorType", "targetId" FROM "AuditEvent" WHERE action LIKE \'cli.%\' ORDER BY "occurredAt"');
+      await client.end();
+      expect(rows.map((row) => row.action)).toEqual(['cli.owner.create', 'cli.pool.create', ...Array(3).fill('cli.upstream.import'), 'cli.key.create', 'cli.key.create']);
+      expect(rows.every((row) => row.actorType === 'system' && row.targetId)).toBe(true);
     } finally {
       await app.stop();
     }
