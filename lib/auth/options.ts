@@ -37,49 +37,60 @@ export function authOptions(): NextAuthOptions {
       CredentialsProvider({
         credentials: { email: { type: 'email' }, password: { type: 'password' }, totp: { type: 'text' }, recoveryCode: { type: 'text' } },
         async authorize(raw, req) {
-          const headers = (req?.headers ?? {}) as Record<string, string | undefined>;
-          const ip = clientIp((name) => headers[name]);
-          const parsed = credentialsSchema.safeParse(raw);
-          if (!parsed.success) return null;
-          const { email, password, totp, recoveryCode } = parsed.data;
-          const fail = async (reason: string, operatorId?: string) => {
-            await recordAudit({ actorType: operatorId ? 'operator' : 'anonymous', actorId: operatorId, action: 'auth.sign_in', targetType: 'operator', targetId: operatorId, outcome: 'failure', ip, details: { reason } });
-            return null;
-          };
-          // Counted as a failure first, so a burst of parallel attempts cannot all pass the check;
-          // a success takes it back below.
-          const throttle = { db: runtime.db, hashKey: runtime.keys.hashKey };
-          if (await registerAttempt(throttle, email, ip)) return fail('throttled');
-          const { prisma } = runtime.db;
-          const found = await prisma.operator.findUnique({ where: { email } });
-          // Same generic failure for unknown email, wrong password and disabled operators; the
-          // first two cost the same argon2 work, so timing does not tell them apart either.
-          const operator = found && !found.disabled ? found : null;
-          const passwordOk = await verifyPassword(operator?.passwordHash ?? (await dummyPasswordHash()), password);
-          if (!operator || !passwordOk) return fail('credentials', found?.id);
-          if (operator.totpEnabledAt) {
-            if (!totp && !recoveryCode) throw new Error(MFA_REQUIRED);
-            if (totp) {
-              const secret = openTotpSecret(operator);
-              if (!secret || !(await acceptTotpForSignIn(operator.id, secret, totp))) return fail('totp', operator.id);
-            } else if (!(await consumeRecoveryCode(operator.id, recoveryCode))) {
-              return fail('recovery_code', operator.id);
-            } else {
-              await recordAudit({ actorId: operator.id, action: 'auth.recovery_code_used', targetType: 'operator', targetId: operator.id, ip });
+          // An unexpected failure (the database, say) is a refused sign-in: next-auth would put the
+          // error's text, paths included, in the error page's address.
+          const attempt = async () => {
+            const headers = (req?.headers ?? {}) as Record<string, string | undefined>;
+            const ip = clientIp((name) => headers[name]);
+            const parsed = credentialsSchema.safeParse(raw);
+            if (!parsed.success) return null;
+            const { email, password, totp, recoveryCode } = parsed.data;
+            const fail = async (reason: string, operatorId?: string) => {
+              await recordAudit({ actorType: operatorId ? 'operator' : 'anonymous', actorId: operatorId, action: 'auth.sign_in', targetType: 'operator', targetId: operatorId, outcome: 'failure', ip, details: { reason } });
+              return null;
+            };
+            // Counted as a failure first, so a burst of parallel attempts cannot all pass the check;
+            // a success takes it back below.
+            const throttle = { db: runtime.db, hashKey: runtime.keys.hashKey };
+            if (await registerAttempt(throttle, email, ip)) return fail('throttled');
+            const { prisma } = runtime.db;
+            const found = await prisma.operator.findUnique({ where: { email } });
+            // Same generic failure for unknown email, wrong password and disabled operators; the
+            // first two cost the same argon2 work, so timing does not tell them apart either.
+            const operator = found && !found.disabled ? found : null;
+            const passwordOk = await verifyPassword(operator?.passwordHash ?? (await dummyPasswordHash()), password);
+            if (!operator || !passwordOk) return fail('credentials', found?.id);
+            if (operator.totpEnabledAt) {
+              if (!totp && !recoveryCode) throw new Error(MFA_REQUIRED);
+              if (totp) {
+                const secret = openTotpSecret(operator);
+                if (!secret || !(await acceptTotpForSignIn(operator.id, secret, totp))) return fail('totp', operator.id);
+              } else if (!(await consumeRecoveryCode(operator.id, recoveryCode))) {
+                return fail('recovery_code', operator.id);
+              } else {
+                await recordAudit({ actorId: operator.id, action: 'auth.recovery_code_used', targetType: 'operator', targetId: operator.id, ip });
+              }
             }
+            await clearFailures(throttle, email, ip);
+            const session = await prisma.operatorSession.create({
+              data: {
+                operatorId: operator.id,
+                expiresAt: new Date(Date.now() + SESSION_TTL_SECONDS * 1000),
+                userAgent: headers['user-agent']?.slice(0, 300) ?? null,
+                ip,
+              },
+            });
+            await prisma.operator.update({ where: { id: operator.id }, data: { lastSignInAt: new Date() } });
+            await recordAudit({ actorId: operator.id, action: 'auth.sign_in', targetType: 'operator', targetId: operator.id, ip, details: { mfa: operator.totpEnabledAt ? (totp ? 'totp' : 'recovery_code') : 'none' } });
+            return { id: operator.id, email: operator.email, sessionId: session.id };
+          };
+          try {
+            return await attempt();
+          } catch (error) {
+            if (error instanceof Error && error.message === MFA_REQUIRED) throw error;
+            runtime.log.error({ err: error }, 'sign-in failed');
+            return null;
           }
-          await clearFailures(throttle, email, ip);
-          const session = await prisma.operatorSession.create({
-            data: {
-              operatorId: operator.id,
-              expiresAt: new Date(Date.now() + SESSION_TTL_SECONDS * 1000),
-              userAgent: headers['user-agent']?.slice(0, 300) ?? null,
-              ip,
-            },
-          });
-          await prisma.operator.update({ where: { id: operator.id }, data: { lastSignInAt: new Date() } });
-          await recordAudit({ actorId: operator.id, action: 'auth.sign_in', targetType: 'operator', targetId: operator.id, ip, details: { mfa: operator.totpEnabledAt ? (totp ? 'totp' : 'recovery_code') : 'none' } });
-          return { id: operator.id, email: operator.email, sessionId: session.id };
         },
       }),
     ],

@@ -7,13 +7,14 @@ import type { ResponsesStreamEvent, UpstreamFailure } from './types';
 
 const contentPart = z.looseObject({ type: z.string(), text: z.string().optional(), refusal: z.string().optional() });
 
+// A field of an odd shape (a null content, say) is left out rather than costing the item.
 const outputItem = z.looseObject({
   type: z.string(),
-  id: z.string().optional(),
-  call_id: z.string().optional(),
-  name: z.string().optional(),
-  arguments: z.string().optional(),
-  content: z.array(contentPart).optional(),
+  id: z.string().optional().catch(undefined),
+  call_id: z.string().optional().catch(undefined),
+  name: z.string().optional().catch(undefined),
+  arguments: z.string().optional().catch(undefined),
+  content: z.array(contentPart).optional().catch(undefined),
 });
 export type OutputItem = z.infer<typeof outputItem>;
 
@@ -31,7 +32,7 @@ const terminalResponse = z.looseObject({
   usage: backendUsage.nullish().catch(null),
   error: z.object({ code: z.string().nullish(), message: z.string().nullish() }).nullish().catch(null),
   incomplete_details: z.object({ reason: z.string().nullish() }).nullish().catch(null),
-  output: z.array(outputItem).optional(),
+  output: z.array(outputItem).optional().catch(undefined),
 });
 
 const schemas = {

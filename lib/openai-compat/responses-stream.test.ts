@@ -66,6 +66,16 @@ describe('collectResponse', () => {
     });
   });
 
+  it('keeps a completed response whose output holds an item with an odd field (a null content)', () => {
+    const output = [
+      { type: 'reasoning', id: 'rs_1', summary: [], content: null, encrypted_content: 'gAAAA' },
+      { type: 'message', id: 'msg_1', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Hello', annotations: [] }] },
+    ];
+    const response = collectResponse([...created(), ...message, completed(output)]);
+    expect(response.status).toBe('completed');
+    expect(response.usage).toEqual(USAGE);
+  });
+
   it('rebuilds the output from the item events when the backend sent it empty', () => {
     const calls = functionCallEvents('fc_1', 'call_a', 'exec', 1, ['{}']);
     const response = collectResponse([...created(), ...message, ...calls, completed()]);
