@@ -66,6 +66,11 @@ export class AccountPlan {
       throw usageLimitError(routePlan.outcome.retryAfterSeconds, routePlan.outcome.retryAt, routePlan.outcome.counts);
     }
     if (routePlan.outcome.kind === 'no_eligible_backend') {
+      // No account of the Pool has the model: the request is wrong, not the Pool unavailable (a
+      // 5xx would have clients retry a typo).
+      if (model && routePlan.excluded.length > 0 && routePlan.excluded.every((e) => e.reasons.includes('model_unsupported'))) {
+        throw new AppError('model_not_found', `the model ${model} is not served by this Pool`, 404, 'model');
+      }
       if (continuity.previousAccountId) {
         throw new AppError('pinned_continuation_unavailable', 'the account holding previous_response_id cannot serve now', 503, 'previous_response_id');
       }

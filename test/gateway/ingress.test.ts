@@ -145,6 +145,24 @@ describe('key policy', () => {
   });
 });
 
+describe('a model no account has', () => {
+  it('is refused as not found (404), before any upstream call, on both surfaces', async () => {
+    // Once the accounts' catalogs are known (before, the upstream itself refuses the model).
+    await h.gateway.context.catalog.sync(h.poolId);
+    const before = h.turns();
+    const backend = await streamTurn(h, { body: { model: 'gpt-nope' } });
+    expect(backend.status).toBe(404);
+    expect(JSON.parse(backend.text).error).toMatchObject({ code: 'model_not_found', param: 'model', type: 'invalid_request_error' });
+    const chat = await fetch(`${h.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-nope', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(chat.status).toBe(404);
+    expect(h.turns()).toBe(before);
+  });
+});
+
 describe('catalog and helper routes', () => {
   it('lists the Pool catalog sorted by slug with a weak ETag that streamed responses repeat', async () => {
     const response = await fetch(`${h.url}/backend-api/codex/models`, { headers: { authorization: `Bearer ${h.key}` } });
