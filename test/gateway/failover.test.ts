@@ -86,15 +86,21 @@ describe('failover', () => {
     ]);
   });
 
-  it('keeps answering 429 with Retry-After after several usage limits at once: a usage limit opens no circuit', async () => {
+  /** A one-account Pool (acct-a) with `count` requests already sent to it, as under load. */
+  async function inFlightOnOneAccount(count: number) {
     h = await startHarness({ accounts: ['acct-a'] });
     await warmAccounts(h);
     const ctx = h.gateway.context;
     const accountId = h.accountIds['acct-a']!;
     const pool = (await ctx.pools.get(h.poolId))!;
-    // Two requests already sent to A when its first 429 comes back, as under load.
-    const inFlight = [0, 1].map(() => new AccountPlan(ctx, { pool, model: 'gpt-5.5', routeClass: 'stream', continuity: {} }));
+    const inFlight = Array.from({ length: count }, () => new AccountPlan(ctx, { pool, model: 'gpt-5.5', routeClass: 'stream', continuity: {} }));
     for (const plan of inFlight) expect(await plan.admit(accountId)).toBe(true);
+    return { ctx, accountId, inFlight };
+  }
+
+  it('keeps answering 429 with Retry-After after several usage limits at once: a usage limit opens no circuit', async () => {
+    // Two requests already sent to A when its first 429 comes back.
+    const { accountId, inFlight } = await inFlightOnOneAccount(2);
     const resetAt = Math.floor(h.clock.now / 1000) + 7200;
     h.upstream.account('acct-a').exhaustUntil(resetAt);
 
@@ -109,13 +115,7 @@ describe('failover', () => {
   });
 
   it('still counts a real failure against an account that another request has just cooled', async () => {
-    h = await startHarness({ accounts: ['acct-a'] });
-    await warmAccounts(h);
-    const ctx = h.gateway.context;
-    const accountId = h.accountIds['acct-a']!;
-    const pool = (await ctx.pools.get(h.poolId))!;
-    const inFlight = [0, 1, 2].map(() => new AccountPlan(ctx, { pool, model: 'gpt-5.5', routeClass: 'stream', continuity: {} }));
-    for (const plan of inFlight) expect(await plan.admit(accountId)).toBe(true);
+    const { ctx, accountId, inFlight } = await inFlightOnOneAccount(3);
     // Another request's rate limit puts A out for a minute; these three then fail with 5xx.
     ctx.health.coolUntil(accountId, h.clock.now + 60_000);
     for (const plan of inFlight) plan.failedOver(accountId, false, false);
