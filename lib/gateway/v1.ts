@@ -201,7 +201,10 @@ export async function handleV1Models(ctx: GatewayContext, req: IncomingMessage, 
   if (!pool) throw new AppError('api_key_missing', 'a valid Pool API key is required', 401);
   requireV1(pool);
   await ctx.catalog.ensure(pool.id);
-  const models = pool.catalog.models.map((m) => ({ slug: m.slug, context_window: typeof m.context_window === 'number' ? m.context_window : undefined }));
+  // A key with an allow-list sees what it may use: clients pick from this list.
+  const models = pool.catalog.models
+    .filter((m) => key.allowedModels.length === 0 || key.allowedModels.includes(m.slug))
+    .map((m) => ({ slug: m.slug, context_window: typeof m.context_window === 'number' ? m.context_window : undefined }));
   sendJson(res, 200, modelsList(models, Math.floor(ctx.clock() / 1000)));
 }
 

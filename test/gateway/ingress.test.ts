@@ -132,6 +132,10 @@ describe('key policy', () => {
     expect(((await image.json()) as { error: { code: string } }).error.code).toBe('model_not_allowed');
     const unnamed = await fetch(`${h.url}/v1/images/generations`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'a lighthouse' }) });
     expect(unnamed.status).toBe(403);
+    // /v1/models lists what the key may use.
+    await h.gateway.context.catalog.sync(h.poolId);
+    const listed = (await (await fetch(`${h.url}/v1/models`, { headers: auth })).json()) as { data: { id: string }[] };
+    expect(listed.data.map((model) => model.id)).toEqual(['gpt-fake-1']);
     expect(h.turns()).toBe(before);
     await setKey({ allowedModels: [], requestsPerMinute: 2 });
     const statuses = [];
