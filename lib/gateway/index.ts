@@ -58,7 +58,7 @@ const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
   '/api/codex/usage': { GET: handleUsage },
   '/backend-api/files': { POST: handleFileCreate },
   '/backend-api/transcribe': { POST: handleTranscribe },
-  '/v1/models': { GET: handleV1Models },
+  '/v1/models': { GET: (ctx, req, res) => handleV1Models(ctx, req, res) },
   '/v1/responses': { POST: handleV1Responses },
   '/v1/chat/completions': { POST: handleV1ChatCompletions },
   '/v1/files': { GET: (ctx, req, res) => handleV1FileList(ctx, req, res), POST: handleV1FileCreate },
@@ -67,6 +67,7 @@ const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
 };
 
 const V1_FILE = /^\/v1\/files\/([^/]+)$/;
+const V1_MODEL = /^\/v1\/models\/([^/]+)$/;
 
 const FILE_UPLOADED = /^\/backend-api\/files\/([^/]+)\/uploaded$/;
 
@@ -86,6 +87,8 @@ function findHandler(pathname: string, method: string): Handler | 'wrong_method'
   if (uploaded) return method === 'POST' ? (ctx, req, res) => handleFileUploaded(ctx, req, res, pathId(uploaded[1]!)) : 'wrong_method';
   const v1File = V1_FILE.exec(pathname);
   if (v1File) return method === 'GET' ? (ctx, req, res) => handleV1FileList(ctx, req, res, pathId(v1File[1]!)) : 'wrong_method';
+  const v1Model = V1_MODEL.exec(pathname);
+  if (v1Model) return method === 'GET' ? (ctx, req, res) => handleV1Models(ctx, req, res, pathId(v1Model[1]!)) : 'wrong_method';
   if (pathname === '/v1' || pathname.startsWith('/v1/')) return (ctx, req) => handleV1Unsupported(ctx, req);
   return undefined;
 }

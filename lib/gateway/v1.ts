@@ -195,7 +195,8 @@ export function handleV1Responses(ctx: GatewayContext, req: IncomingMessage, res
   });
 }
 
-export async function handleV1Models(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse) {
+/** `GET /v1/models`, or `GET /v1/models/{id}` (one model, or 404 `model_not_found`). */
+export async function handleV1Models(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse, modelId?: string) {
   const key = await ctx.keys.authenticate(req.headers.authorization);
   const pool = await ctx.pools.get(key.poolId);
   if (!pool) throw new AppError('api_key_missing', 'a valid Pool API key is required', 401);
@@ -205,7 +206,11 @@ export async function handleV1Models(ctx: GatewayContext, req: IncomingMessage, 
   const models = pool.catalog.models
     .filter((m) => key.allowedModels.length === 0 || key.allowedModels.includes(m.slug))
     .map((m) => ({ slug: m.slug, context_window: typeof m.context_window === 'number' ? m.context_window : undefined }));
-  sendJson(res, 200, modelsList(models, Math.floor(ctx.clock() / 1000)));
+  const list = modelsList(models, Math.floor(ctx.clock() / 1000));
+  if (modelId === undefined) return sendJson(res, 200, list);
+  const model = list.data.find((entry) => entry.id === modelId);
+  if (!model) throw new AppError('model_not_found', `the model ${modelId} is not served by this Pool`, 404, 'model');
+  sendJson(res, 200, model);
 }
 
 /** Anything else under /v1: key first (so probing needs a key), then a clear 404. */

@@ -76,6 +76,8 @@ describe('openai Node SDK against /v1', () => {
     const models = [];
     for await (const model of client.models.list()) models.push(model.id);
     expect(models).toEqual(['gpt-5.5', 'gpt-fake-1']);
+    expect(await client.models.retrieve('gpt-5.5')).toMatchObject({ id: 'gpt-5.5', object: 'model' });
+    await expect(client.models.retrieve('gpt-nope')).rejects.toMatchObject({ status: 404, code: 'model_not_found' });
 
     const bad = new OpenAI({ apiKey: 'sk-wrong', baseURL: `${h.url}/v1`, maxRetries: 0 });
     await expect(bad.models.list()).rejects.toBeInstanceOf(AuthenticationError);
