@@ -72,7 +72,9 @@ export class KeyAuthenticator {
   ) {
     this.unsubscribe = onChange((event) => {
       if (event.kind === 'api_key') this.cache.delete(event.prefix);
-      if (event.kind === 'pool') this.cache.clear();
+      if (event.kind === 'pool') {
+        for (const [prefix, entry] of this.cache) if (!('absentUntil' in entry) && entry.key.poolId === event.poolId) this.cache.delete(prefix);
+      }
       if (event.kind === 'api_key' || event.kind === 'pool') this.changes += 1;
     });
   }

@@ -7,7 +7,7 @@ import { parseJsonOrNull } from '../json';
 import { toBackendFromResponses } from '../openai-compat';
 import { onChange } from '../events';
 import { pickContinuityHeader } from '../routing';
-import { AccountPlan, coolUntilReset, recordFailover } from './account-plan';
+import { AccountPlan, coolForRetryAfter, coolUntilReset, recordFailover } from './account-plan';
 import { upstreamHeaders } from '../upstream/headers';
 import { parseUsageLimitBody } from '../upstream/quota-evidence';
 import { eventType, failureOfEvent, responseIdOfCreatedEvent, usageOfTerminalEvent } from '../upstream/response-events';
@@ -47,11 +47,14 @@ export class WebSocketBridge {
   private readonly unsubscribe: () => void;
 
   constructor(private readonly ctx: GatewayContext) {
-    // A paused or revoked key ends its sockets at once (1008, policy violation).
+    // A paused or revoked key, or a Pool switched off, ends its sockets at once (1008, policy
+    // violation). A check that cannot be made now (the database busy) leaves the socket to the
+    // next ping's check.
     this.unsubscribe = onChange((event) => {
       if (event.kind !== 'api_key' && event.kind !== 'pool') return;
       for (const session of this.sessions) {
-        if (event.kind === 'pool' || session.key.prefix === event.prefix) session.recheckKey().catch(() => session.close(1011, 'key check failed'));
+        const concerned = event.kind === 'pool' ? session.key.poolId === event.poolId : session.key.prefix === event.prefix;
+        if (concerned) session.recheckKey().catch(() => undefined);
       }
     });
   }
@@ -209,6 +212,8 @@ class ClientSession {
     } catch {
       return this.sendError(new AppError('invalid_request', 'frames must be JSON text'));
     }
+    // `null`, a number or an array parse too; only an object is a frame.
+    if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) return this.sendError(new AppError('invalid_request', 'frames must be JSON objects'));
     if (frame.type !== 'response.create') {
       // Acknowledgements and other control frames go to the upstream as they are.
       if (this.upstream?.readyState === WebSocket.OPEN) this.upstream.send(text);
@@ -369,12 +374,16 @@ class ClientSession {
       if (id) this.ctx.affinity.set(this.pool.id, 'response', this.ctx.continuityKey(this.pool.id, 'response', id), accountId);
     }
     if (type === 'error') {
-      const payload = parseJsonOrNull(text) as { status?: unknown; error?: { code?: unknown; type?: unknown } } | null;
+      const payload = parseJsonOrNull(text) as { status?: unknown; error?: { code?: unknown; type?: unknown }; headers?: Record<string, string> } | null;
       const status = typeof payload?.status === 'number' ? payload.status : 500;
       const code = String(payload?.error?.code ?? payload?.error?.type ?? 'upstream_error');
-      const limit = status === 429 ? parseUsageLimitBody(payload, this.ctx.clock()) : null;
-      const cooled = limit !== null && coolUntilReset(this.ctx, accountId, limit.resetsAt);
+      const now = this.ctx.clock();
+      const limit = status === 429 ? parseUsageLimitBody(payload, now) : null;
+      // As over HTTP: a usage limit cools until its reset, a rate limit until its Retry-After.
+      const cooled = limit !== null ? coolUntilReset(this.ctx, accountId, limit.resetsAt) : status === 429 && coolForRetryAfter(this.ctx, accountId, payload?.headers?.['retry-after'], now);
       if (!turn.committed && (status === 429 || status >= 500)) {
+        // If no other account serves, the client gets this error as it came.
+        turn.failure = { frames: [...turn.held, text], code };
         if (!turn.chained) return void this.failover(status, code, cooled);
         return this.leaveAccount(status, code);
       }
@@ -431,6 +440,8 @@ class ClientSession {
   private async failover(status: number, code: string, cooled = false) {
     const turn = this.turn!;
     const accountId = this.accountId!;
+    // The account this turn started on counts as tried: it is not tried again, and counts toward the ring size.
+    turn.tried.add(accountId);
     recordFailover(this.ctx, { accountId, model: turn.model, routeClass: 'websocket' }, cooled);
     turn.trace.attempt(accountId, status, turn.attemptStarted, 'account', code, true);
     const old = this.upstream;
@@ -450,10 +461,12 @@ class ClientSession {
       if (turn.failure && appError.code !== 'usage_limit_reached') {
         for (const frame of turn.failure.frames) this.forward(frame);
         this.finishTurn(200, 'account', turn.failure.code);
-        return;
+      } else {
+        this.sendError(appError);
+        this.finishTurn(appError.status, 'account', appError.code);
       }
-      this.sendError(appError);
-      this.finishTurn(appError.status, 'account', appError.code);
+      // The socket has lost the upstream that held its conversation: a new socket starts clean.
+      this.close(1012, 'reconnect to continue on another account');
     }
   }
 

@@ -203,6 +203,58 @@ describe('Responses websocket', () => {
     client.socket.close();
   });
 
+  it('answers JSON that is not an object with an error frame, and carries on', async () => {
+    h = await startHarness({ accounts: ['acct-a'] });
+    const client = await connect(h);
+    for (const odd of ['null', '42', '[]', '"text"']) client.socket.send(odd);
+    await client.waitFor(() => client.frames.filter((f) => f.type === 'error').length === 4);
+    expect((await client.turn('hi')).at(-1)?.type).toBe('response.completed');
+    client.socket.close();
+  });
+
+  it('rechecks keys only on sockets of the Pool that changed', async () => {
+    h = await startHarness({ accounts: ['acct-a'] });
+    const client = await connect(h);
+    await client.turn('hi');
+    // Revoked without its own event: only a recheck of this socket's key would notice.
+    const key = await h.db.prisma.apiKey.findFirstOrThrow();
+    await h.db.prisma.apiKey.update({ where: { id: key.id }, data: { status: 'revoked' } });
+    const other = await h.db.prisma.pool.create({ data: { name: 'elsewhere' } });
+    publishChange({ kind: 'pool', poolId: other.id });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(client.socket.readyState).toBe(WebSocket.OPEN);
+    publishChange({ kind: 'pool', poolId: h.poolId });
+    expect((await client.closed).code).toBe(1008);
+  });
+
+  it('fails a turn over to each other account once, then ends the socket that lost its conversation', async () => {
+    h = await startHarness({ accounts: ['acct-a', 'acct-b'] });
+    const client = await connect(h);
+    const owner = text(await client.turn('hi'))!.replace('hi from ', '');
+    const other = owner === 'acct-a' ? 'acct-b' : 'acct-a';
+    const mark = h.upstream.requests.length;
+    for (const account of [owner, other, owner]) {
+      h.upstream.account(account).failNext(1, { wsErrorFrame: { status: 500, error: { type: 'server_error', code: 'server_error' } } });
+    }
+    expect((await client.turn('again')).at(-1)).toMatchObject({ type: 'error' });
+    const tried = h.upstream.requests.slice(mark).filter((r) => r.kind === 'ws-message').map((r) => r.accountId);
+    expect(tried).toEqual([owner, other]);
+    expect((await client.closed).code).toBe(1012);
+  });
+
+  it('keeps accounts that answered an in-band 429 with Retry-After out until then', async () => {
+    h = await startHarness({ accounts: ['acct-a', 'acct-b'] });
+    await warmAccounts(h);
+    for (const account of ['acct-a', 'acct-b']) h.upstream.account(account).failNext(1, { rateLimited: { retryAfterSeconds: 120 } });
+    const first = await connect(h);
+    expect((await first.turn('hi')).at(-1)).toMatchObject({ type: 'error', status: 429 });
+    const sent = h.upstream.requests.filter((r) => r.kind === 'ws-message').length;
+    const next = await connect(h);
+    expect((await next.turn('again')).at(-1)).toMatchObject({ type: 'error', status: 429 });
+    expect(h.upstream.requests.filter((r) => r.kind === 'ws-message').length).toBe(sent);
+    next.socket.close();
+  });
+
   it('refuses an upgrade without a valid key with a 401 in OpenAI shape', async () => {
     h = await startHarness({ accounts: ['acct-a'] });
     const socket = new WebSocket(`${h.url.replace('http', 'ws')}/backend-api/codex/responses`, { headers: { authorization: 'Bearer nope' } });
