@@ -122,6 +122,8 @@ type Turn = {
   chained: boolean;
   held: string[];
   committed: boolean;
+  /** The frame went to an upstream: a turn refused here (its model, the key's limits) made no attempt. */
+  sent: boolean;
   attemptStarted: number;
   tried: Set<string>;
   /** The last account's failure before any output: what the client gets if no account serves. */
@@ -238,7 +240,7 @@ class ClientSession {
     const trace = new RequestTrace(this.ctx, this.route, 'websocket', this.ctx.clock());
     trace.forKey(this.key);
     trace.model = model || null;
-    this.turn = { trace, frame, model, chained, held: [], committed: false, attemptStarted: this.ctx.clock(), tried: new Set() };
+    this.turn = { trace, frame, model, chained, held: [], committed: false, sent: false, attemptStarted: this.ctx.clock(), tried: new Set() };
     try {
       if (!model) throw new AppError('invalid_request', 'model is required', 400, 'model');
       requireAllowedModel(this.key, model);
@@ -246,6 +248,7 @@ class ClientSession {
       if (!this.upstream) await this.connect();
       if (this.closed) return;
       this.turn!.attemptStarted = this.ctx.clock();
+      this.turn!.sent = true;
       this.upstream!.send(frame);
     } catch (error) {
       const appError = toAppError(error);
@@ -454,6 +457,7 @@ class ClientSession {
       await this.connect();
       if (this.closed) return;
       turn.attemptStarted = this.ctx.clock();
+      turn.sent = true;
       this.upstream!.send(turn.frame);
     } catch (error) {
       const appError = toAppError(error);
@@ -505,7 +509,7 @@ class ClientSession {
     if (!turn) return;
     this.turn = null;
     const accountId = this.accountId;
-    if (accountId) {
+    if (accountId && turn.sent) {
       const healthKey = { accountId, model: turn.model, routeClass: 'websocket' as const };
       if (status < 400 && fault === null) {
         this.ctx.health.recordSuccess(healthKey);

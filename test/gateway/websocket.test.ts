@@ -201,6 +201,10 @@ describe('Responses websocket', () => {
     const refused = (await client.turn('again')).at(-1) as { type: string; error?: { code?: string } };
     expect(refused).toMatchObject({ type: 'error', error: { code: 'model_not_allowed' } });
     client.socket.close();
+    // Refused here, so nothing went upstream: no attempt, no account on the row.
+    await h.gateway.context.requestLog.flush();
+    const row = await h.db.prisma.requestLog.findFirstOrThrow({ where: { errorCode: 'model_not_allowed' } });
+    expect(row).toMatchObject({ accountId: null, attemptCount: 0 });
   });
 
   it('answers JSON that is not an object with an error frame, and carries on', async () => {
