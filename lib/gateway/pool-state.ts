@@ -83,6 +83,11 @@ export class PoolRegistry {
     return this.pools.get(poolId) ?? this.reload(poolId);
   }
 
+  /** The Pool with the changes being loaded now: waits for a load under way rather than answering from before it. */
+  latest(poolId: string): Promise<PoolState | null> {
+    return this.loading.get(poolId) ?? this.get(poolId);
+  }
+
   loadedPools(): PoolState[] {
     return [...this.pools.values()];
   }

@@ -47,14 +47,13 @@ export class WebSocketBridge {
   private readonly unsubscribe: () => void;
 
   constructor(private readonly ctx: GatewayContext) {
-    // A paused or revoked key, or a Pool switched off, ends its sockets at once (1008, policy
-    // violation). A check that cannot be made now (the database busy) leaves the socket to the
-    // next ping's check.
+    // Operator changes reach open sockets at once (see `recheck`). A check that cannot be made now
+    // (the database busy) leaves the socket to the next ping's check.
     this.unsubscribe = onChange((event) => {
-      if (event.kind !== 'api_key' && event.kind !== 'pool') return;
+      if (event.kind !== 'api_key' && event.kind !== 'pool' && event.kind !== 'account') return;
       for (const session of this.sessions) {
-        const concerned = event.kind === 'pool' ? session.key.poolId === event.poolId : session.key.prefix === event.prefix;
-        if (concerned) session.recheckKey().catch(() => undefined);
+        const concerned = event.kind === 'api_key' ? session.key.prefix === event.prefix : session.key.poolId === event.poolId;
+        if (concerned) session.recheck().catch(() => undefined);
       }
     });
   }
@@ -163,7 +162,7 @@ class ClientSession {
     this.pingTimer = setInterval(() => {
       if (!this.alive) return this.close(1001, 'ping timeout');
       // Expiry is not an event: each ping also checks the key is still valid.
-      this.recheckKey().catch(() => undefined);
+      this.recheck().catch(() => undefined);
       this.alive = false;
       client.ping();
     }, PING_INTERVAL_MS).unref();
@@ -174,11 +173,20 @@ class ClientSession {
     return this.turn !== null;
   }
 
-  /** Follows the key's changes: its new policy applies from the next turn, and an invalid key ends the socket. */
-  async recheckKey() {
+  /**
+   * Follows operator changes. The key's new policy applies from the next turn; an invalid key, or
+   * /v1 switched off for the Pool, ends the socket (1008); an account taken out of rotation ends
+   * an idle socket bound to it (1012: the client reconnects and lands on another account).
+   */
+  async recheck() {
     const current = await this.ctx.keys.current(this.key);
-    if (current) this.key = current;
-    else this.close(1008, 'api key is no longer valid');
+    if (!current) return this.close(1008, 'api key is no longer valid');
+    this.key = current;
+    const pool = await this.ctx.pools.latest(this.pool.id);
+    if (!pool) return;
+    if (this.publicSurface && !pool.v1CompatibilityEnabled) return this.close(1008, 'the OpenAI-compatible /v1 API is disabled for this Pool');
+    const bound = this.accountId ? pool.accounts.get(this.accountId) : undefined;
+    if (this.accountId && !this.turn && bound?.snapshot.status !== 'active') this.close(1012, 'reconnect to continue on another account');
   }
 
   close(code: number, reason: string) {

@@ -207,6 +207,20 @@ describe('Responses websocket', () => {
     expect(row).toMatchObject({ accountId: null, attemptCount: 0 });
   });
 
+  it('ends an idle socket bound to an account an operator takes out of rotation', async () => {
+    h = await startHarness({ accounts: ['acct-a', 'acct-b'] });
+    const client = await connect(h);
+    const owner = text(await client.turn('hi'))!.replace('hi from ', '');
+    const accountId = h.accountIds[owner]!;
+    await h.db.prisma.upstreamAccount.update({ where: { id: accountId }, data: { status: 'paused' } });
+    publishChange({ kind: 'account', accountId, poolId: h.poolId });
+    expect((await client.closed).code).toBe(1012);
+    // The client's new socket lands on the other account.
+    const again = await connect(h);
+    expect(text(await again.turn('hi'))).not.toBe(`hi from ${owner}`);
+    again.socket.close();
+  });
+
   it('answers JSON that is not an object with an error frame, and carries on', async () => {
     h = await startHarness({ accounts: ['acct-a'] });
     const client = await connect(h);
