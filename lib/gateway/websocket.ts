@@ -253,6 +253,13 @@ class ClientSession {
       if (!model) throw new AppError('invalid_request', 'model is required', 400, 'model');
       requireAllowedModel(this.key, model);
       await this.ctx.limits.admit(this.key, this.ctx.clock());
+      if (this.upstream && !this.accountServes(model)) {
+        // The socket's account lacks the model the turn asks for. A chained turn's conversation
+        // lives on that account: the client replays it on a new socket. Otherwise a fresh
+        // upstream is opened on an account that has the model.
+        if (chained) return this.leaveAccount(409, 'model_not_on_account');
+        this.detachUpstream();
+      }
       if (!this.upstream) await this.connect();
       if (this.closed) return;
       this.turn!.attemptStarted = this.ctx.clock();
@@ -346,6 +353,21 @@ class ClientSession {
       usageLimited: limit !== null,
       resetAt: limit?.resetsAt ?? null,
     };
+  }
+
+  /** Whether the socket's account has `model` in its catalog (an unknown catalog is taken as yes). */
+  private accountServes(model: string): boolean {
+    const models = this.accountId ? this.ctx.pools.account(this.accountId)?.snapshot.models : undefined;
+    return !models || models.length === 0 || models.includes(model);
+  }
+
+  /** Lets the upstream socket go without treating its close as a failure. */
+  private detachUpstream() {
+    const old = this.upstream;
+    this.upstream = null;
+    this.accountId = null;
+    old?.removeAllListeners('close');
+    old?.terminate();
   }
 
   private attach(socket: WebSocket, accountId: string, model: string) {
@@ -455,11 +477,7 @@ class ClientSession {
     turn.tried.add(accountId);
     recordFailover(this.ctx, { accountId, model: turn.model, routeClass: 'websocket' }, cooled);
     turn.trace.attempt(accountId, status, turn.attemptStarted, 'account', code, true);
-    const old = this.upstream;
-    this.upstream = null;
-    this.accountId = null;
-    old?.removeAllListeners('close');
-    old?.terminate();
+    this.detachUpstream();
     turn.held = [];
     try {
       await this.connect();

@@ -221,6 +221,25 @@ describe('Responses websocket', () => {
     again.socket.close();
   });
 
+  it('moves a turn for a model its account lacks: a fresh upstream, or for a chained turn a new socket', async () => {
+    h = await startHarness({ accounts: ['acct-a', 'acct-b'] });
+    await warmAccounts(h);
+    const client = await connect(h, { 'x-codex-turn-state': 'ts-switch' });
+    const first = await client.turn('hi');
+    const owner = text(first)!.replace('hi from ', '');
+    const other = owner === 'acct-a' ? 'acct-b' : 'acct-a';
+    (h.upstream.account(owner).models as string[]).splice(0, Infinity, 'gpt-5.5');
+    h.gateway.context.pools.setAccountModels(h.accountIds[owner]!, ['gpt-5.5']);
+    // Chained: the conversation is on the owner, which cannot serve it on: the client replays it.
+    client.socket.send(JSON.stringify({ type: 'response.create', model: 'gpt-fake-1', previous_response_id: responseId(first), input: [] }));
+    expect((await client.closed).code).toBe(1012);
+    // The same conversation's next socket starts on the owner again; an unchained turn moves.
+    const again = await connect(h, { 'x-codex-turn-state': 'ts-switch' });
+    expect(text(await again.turn('hi'))).toBe(`hi from ${owner}`);
+    expect(text(await again.turn('switch', { model: 'gpt-fake-1' }))).toBe(`hi from ${other}`);
+    again.socket.close();
+  });
+
   it('answers JSON that is not an object with an error frame, and carries on', async () => {
     h = await startHarness({ accounts: ['acct-a'] });
     const client = await connect(h);
