@@ -414,10 +414,12 @@ class ClientSession {
       const limit = status === 429 ? parseUsageLimitBody(payload, now) : null;
       // As over HTTP: a usage limit cools until its reset, a rate limit until its Retry-After.
       const cooled = limit !== null ? coolUntilReset(this.ctx, accountId, limit.resetsAt) : status === 429 && coolForRetryAfter(this.ctx, accountId, payload?.headers?.['retry-after'], now);
-      if (!turn.committed && (status === 429 || status >= 500)) {
+      // The upstream socket reached its age limit: the turn needs a new one. No fault of anyone's.
+      const aged = code === 'websocket_connection_limit_reached';
+      if (!turn.committed && (status === 429 || status >= 500 || aged)) {
         // If no other account serves, the client gets this error as it came.
         turn.failure = { frames: [...turn.held, text], code };
-        if (!turn.chained) return void this.failover(status, code, cooled);
+        if (!turn.chained) return void this.failover(status, code, cooled || aged, aged);
         return this.leaveAccount(status, code);
       }
       this.forwardTurn(text, true);
@@ -469,12 +471,17 @@ class ClientSession {
     if (this.client.bufferedAmount > CLIENT_BUFFER_HIGH) this.upstream?.pause();
   }
 
-  /** `cooled`: the failure put the account out until a known time, a quota state rather than a fault. */
-  private async failover(status: number, code: string, cooled = false) {
+  /**
+   * `cooled`: the failure put the account out until a known time, a quota state rather than a
+   * fault. `reopen`: only the upstream socket is spent (its age limit), so the same account may
+   * serve the turn on a new one.
+   */
+  private async failover(status: number, code: string, cooled = false, reopen = false) {
     const turn = this.turn!;
     const accountId = this.accountId!;
-    // The account this turn started on counts as tried: it is not tried again, and counts toward the ring size.
-    turn.tried.add(accountId);
+    // Otherwise the account this turn started on counts as tried: it is not tried again, and
+    // counts toward the ring size.
+    if (!reopen) turn.tried.add(accountId);
     recordFailover(this.ctx, { accountId, model: turn.model, routeClass: 'websocket' }, cooled);
     turn.trace.attempt(accountId, status, turn.attemptStarted, 'account', code, true);
     this.detachUpstream();

@@ -240,6 +240,19 @@ describe('Responses websocket', () => {
     again.socket.close();
   });
 
+  it('opens a new upstream socket when the old one reaches its age limit, on the same account', async () => {
+    h = await startHarness({ accounts: ['acct-a'] });
+    h.upstream.setWsConnectionMaxAgeMs(1000);
+    const client = await connect(h);
+    const first = await client.turn('hi');
+    h.clock.advance(2000);
+    expect(text(await client.turn('later'))).toBe('hi from acct-a');
+    // A chained turn's conversation was on the old socket: the client replays it on a new one.
+    h.clock.advance(2000);
+    client.socket.send(JSON.stringify({ type: 'response.create', model: 'gpt-5.5', previous_response_id: responseId(first), input: [] }));
+    expect((await client.closed).code).toBe(1012);
+  });
+
   it('answers JSON that is not an object with an error frame, and carries on', async () => {
     h = await startHarness({ accounts: ['acct-a'] });
     const client = await connect(h);
