@@ -101,8 +101,12 @@ export class WebSocketBridge {
     this.server.off('headers', onHeaders);
   }
 
-  /** Shutdown: let running turns finish (bounded by the caller), then close every socket. */
+  /**
+   * Shutdown: idle sockets close now and busy ones when their turn ends, so no new turn starts;
+   * what still runs at the deadline (set by the caller) is cut.
+   */
   async drain(deadline: number): Promise<void> {
+    for (const session of this.sessions) session.closeWhenIdle();
     while ([...this.sessions].some((s) => s.busy) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     for (const session of this.sessions) session.close(1001, 'server shutting down');
   }
@@ -135,6 +139,8 @@ class ClientSession {
   private turn: Turn | null = null;
   private alive = true;
   private closed = false;
+  /** The server is shutting down: the socket closes once the running turn ends. */
+  private leaving = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private readonly pingTimer: NodeJS.Timeout;
   private readonly sessionKey: string | undefined;
@@ -160,7 +166,7 @@ class ClientSession {
     });
     client.on('error', () => undefined);
     this.pingTimer = setInterval(() => {
-      if (!this.alive) return this.close(1001, 'ping timeout');
+      if (!this.alive) return this.close(1001, 'ping timeout', 'client');
       // Expiry is not an event: each ping also checks the key is still valid.
       this.recheck().catch(() => undefined);
       this.alive = false;
@@ -180,21 +186,31 @@ class ClientSession {
    */
   async recheck() {
     const current = await this.ctx.keys.current(this.key);
-    if (!current) return this.close(1008, 'api key is no longer valid');
+    if (!current) return this.close(1008, 'api key is no longer valid', 'client');
     this.key = current;
     const pool = await this.ctx.pools.latest(this.pool.id);
     if (!pool) return;
-    if (this.publicSurface && !pool.v1CompatibilityEnabled) return this.close(1008, 'the OpenAI-compatible /v1 API is disabled for this Pool');
+    if (this.publicSurface && !pool.v1CompatibilityEnabled) return this.close(1008, 'the OpenAI-compatible /v1 API is disabled for this Pool', 'client');
     const bound = this.accountId ? pool.accounts.get(this.accountId) : undefined;
     if (this.accountId && !this.turn && bound?.snapshot.status !== 'active') this.close(1012, 'reconnect to continue on another account');
   }
 
-  close(code: number, reason: string) {
+  /** The server shuts down: now if idle, else as soon as the running turn ends. */
+  closeWhenIdle() {
+    if (this.turn) this.leaving = true;
+    else this.close(1001, 'server shutting down');
+  }
+
+  /**
+   * Closes the client socket from the gateway's side. A turn it cuts is logged against `cause`:
+   * the client's (a dead or refused client) or, by default, the platform's (shutdown, timeouts).
+   */
+  close(code: number, reason: string, cause: 'client' | 'platform' = 'platform') {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.pingTimer);
     clearTimeout(this.idleTimer);
-    if (this.turn) this.finishTurn(499, 'client', 'socket_closed');
+    if (this.turn) this.finishTurn(cause === 'client' ? 499 : 503, cause, 'socket_closed');
     this.upstream?.terminate();
     this.client.close(code, reason);
   }
@@ -214,7 +230,7 @@ class ClientSession {
 
   private onClientMessage(data: RawData, isBinary: boolean) {
     this.touch();
-    if (isBinary) return this.close(1003, 'binary frames are not supported');
+    if (isBinary) return this.close(1003, 'binary frames are not supported', 'client');
     const text = data.toString();
     let frame: Record<string, unknown> & { type?: unknown; model?: unknown; previous_response_id?: unknown };
     try {
@@ -553,6 +569,7 @@ class ClientSession {
     }
     turn.trace.finish(status, fault, code);
     void this.ctx.limits.recordTokens(this.key, turn.trace.usage.inputTokens + turn.trace.usage.outputTokens, this.ctx.clock()).catch(() => undefined);
+    if (this.leaving) this.close(1001, 'server shutting down');
   }
 }
 

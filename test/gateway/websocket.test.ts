@@ -253,6 +253,36 @@ describe('Responses websocket', () => {
     expect((await client.closed).code).toBe(1012);
   });
 
+  it('on shutdown closes idle sockets at once and busy ones when their turn ends', async () => {
+    h = await startHarness({ accounts: ['acct-a'] });
+    const idle = await connect(h);
+    const busy = await connect(h);
+    await idle.turn('warm');
+    h.upstream.setEventDelayMs(100);
+    const running = busy.turn('slow');
+    await busy.waitFor((f) => f.type === 'response.output_text.delta');
+    const draining = h.gateway.drain(Date.now() + 20_000);
+    expect((await idle.closed).code).toBe(1001);
+    // The idle socket went while the other turn was still streaming (about a second more).
+    expect(busy.frames.some((f) => f.type === 'response.completed')).toBe(false);
+    expect((await running).at(-1)?.type).toBe('response.completed');
+    expect((await busy.closed).code).toBe(1001);
+    await draining;
+
+    // A turn still running at the deadline is cut, and its row says the server ended it.
+    await h.close();
+    h = await startHarness({ accounts: ['acct-a'] });
+    h.upstream.setEventDelayMs(100);
+    const late = await connect(h);
+    void late.turn('slow').catch(() => undefined);
+    await late.waitFor((f) => f.type === 'response.output_text.delta');
+    await h.gateway.drain(Date.now());
+    expect((await late.closed).code).toBe(1001);
+    await h.gateway.context.requestLog.flush();
+    const cut = await h.db.prisma.requestLog.findFirstOrThrow({ where: { errorCode: 'socket_closed' } });
+    expect(cut).toMatchObject({ status: 503, errorClass: 'platform' });
+  });
+
   it('answers JSON that is not an object with an error frame, and carries on', async () => {
     h = await startHarness({ accounts: ['acct-a'] });
     const client = await connect(h);
