@@ -26,12 +26,12 @@ const toolCall = z.object({
 });
 
 const message = z.discriminatedUnion('role', [
-  z.object({ role: z.literal('system'), content: textContent, name: z.string().optional() }),
-  z.object({ role: z.literal('developer'), content: textContent, name: z.string().optional() }),
+  z.object({ role: z.literal('system'), content: textContent, name: z.string().nullish() }),
+  z.object({ role: z.literal('developer'), content: textContent, name: z.string().nullish() }),
   z.object({
     role: z.literal('user'),
     content: z.union([z.string(), z.array(z.discriminatedUnion('type', [textPart, imagePart, filePart, audioPart]))]),
-    name: z.string().optional(),
+    name: z.string().nullish(),
   }),
   z.object({
     role: z.literal('assistant'),
@@ -40,7 +40,7 @@ const message = z.discriminatedUnion('role', [
     tool_calls: z.array(toolCall).nullish(),
     function_call: z.unknown().optional(),
     audio: z.unknown().optional(),
-    name: z.string().optional(),
+    name: z.string().nullish(),
   }),
   z.object({ role: z.literal('tool'), content: textContent, tool_call_id: z.string() }),
   z.object({ role: z.literal('function'), content: z.string().nullable(), name: z.string() }),
@@ -59,6 +59,13 @@ const functionTool = z.object({
 const toolChoice = z.union([
   z.enum(['auto', 'none', 'required']),
   z.object({ type: z.literal('function'), function: z.object({ name: z.string().min(1) }) }),
+  z.object({
+    type: z.literal('allowed_tools'),
+    allowed_tools: z.object({
+      mode: z.enum(['auto', 'required']),
+      tools: z.array(z.object({ type: z.literal('function'), function: z.object({ name: z.string().min(1) }) })).min(1),
+    }),
+  }),
 ]);
 
 const responseFormat = z.discriminatedUnion('type', [

@@ -127,6 +127,16 @@ describe('toBackendFromChat', () => {
     expect(payload.parallel_tool_calls).toBe(false);
   });
 
+  it('translates an allowed_tools choice, and takes a null message name as none', () => {
+    const { payload } = toBackendFromChat({
+      model: 'm',
+      messages: [{ role: 'user', content: 'hi', name: null }],
+      tools: [{ type: 'function', function: { name: 'exec' } }],
+      tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'required', tools: [{ type: 'function', function: { name: 'exec' } }] } },
+    });
+    expect(payload.tool_choice).toEqual({ type: 'allowed_tools', mode: 'required', tools: [{ type: 'function', name: 'exec' }] });
+  });
+
   it('maps reasoning_effort, response_format, verbosity, service tier and cache key', () => {
     const { payload } = toBackendFromChat({
       model: 'm',

@@ -151,7 +151,11 @@ function toBackendTool(tool: NonNullable<ChatRequest['tools']>[number]): Functio
 
 function toBackendToolChoice(choice: ChatRequest['tool_choice']): BackendToolChoice {
   if (choice == null) return 'auto';
-  return typeof choice === 'string' ? choice : { type: 'function', name: choice.function.name };
+  if (typeof choice === 'string') return choice;
+  if (choice.type === 'function') return { type: 'function', name: choice.function.name };
+  // The Responses API names the allowed tools flat: { type, mode, tools: [{ type, name }] }.
+  const { mode, tools } = choice.allowed_tools;
+  return { type: 'allowed_tools', mode, tools: tools.map((tool) => ({ type: 'function', name: tool.function.name })) };
 }
 
 function textConfig(request: ChatRequest): BackendRequest['text'] {
