@@ -399,7 +399,9 @@ class ClientSession {
     this.ctx.affinity.set(this.pool.id, 'turn_state', this.turnStateKey, accountId);
     if (this.sessionKey) this.ctx.affinity.set(this.pool.id, 'session', this.sessionKey, accountId);
     socket.on('message', (data, isBinary) => {
-      if (!isBinary) this.onUpstreamFrame(data.toString());
+      // A socket let go (failover, age limit) may still deliver what it had already read: those
+      // frames belong to no turn of this socket now.
+      if (!isBinary && socket === this.upstream) this.onUpstreamFrame(data.toString());
     });
     socket.on('close', () => this.onUpstreamClose(socket));
     socket.on('error', () => undefined);
