@@ -1,5 +1,6 @@
 import { AppError } from '../errors';
 import { NEEDS_OPERATOR_OR_OTHER_REQUEST, assessQuota, planRoute, type ExcludedAccount, type HealthKey, type RouteClass } from '../routing';
+import { parseUsageLimitBody, retryAfterTime } from '../upstream/quota-evidence';
 import type { GatewayContext } from './context';
 import type { PoolState } from './pool-state';
 
@@ -159,15 +160,23 @@ export function coolUntilReset(ctx: GatewayContext, accountId: string, resetAt: 
   return true;
 }
 
-/** A rate limit that says when to come back (`Retry-After`: seconds, or an HTTP date): the account sits out until then. */
-export function coolForRetryAfter(ctx: GatewayContext, accountId: string, retryAfter: string | string[] | undefined, now: number): boolean {
-  const value = Array.isArray(retryAfter) ? retryAfter[0] : retryAfter;
-  if (!value) return false;
-  const seconds = Number(value);
-  const until = Number.isFinite(seconds) ? now + seconds * 1000 : Date.parse(value);
-  if (!Number.isFinite(until) || until <= now) return false;
+/** What a 429 said: a usage limit (its body says so), and whether it put the account out until a known time. */
+export type LimitOutcome = { usageLimited: boolean; cooled: boolean };
+
+export const NOT_LIMITED: LimitOutcome = { usageLimited: false, cooled: false };
+
+/**
+ * After a 429, over any transport: a usage limit cools the account until its reset, a rate limit
+ * until its `Retry-After`. Either is a quota state (`cooled`), not a fault.
+ */
+export function coolAfter429(ctx: GatewayContext, accountId: string, body: unknown, retryAfter: string | string[] | undefined): LimitOutcome {
+  const now = ctx.clock();
+  const limit = parseUsageLimitBody(body, now);
+  if (limit) return { usageLimited: true, cooled: coolUntilReset(ctx, accountId, limit.resetsAt) };
+  const until = retryAfterTime(retryAfter, now);
+  if (until === null) return NOT_LIMITED;
   ctx.health.coolUntil(accountId, until);
-  return true;
+  return { usageLimited: false, cooled: true };
 }
 
 function usageLimitError(retryAfterSeconds: number, retryAt: number, counts: Record<string, number | undefined>): AppError {

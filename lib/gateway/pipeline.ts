@@ -3,9 +3,8 @@ import type { UpstreamBody, UpstreamResponse } from '../upstream/client';
 import { AppError } from '../errors';
 import { parseJsonOrNull } from '../json';
 import { pickContinuityHeader, type FaultClass, type RouteClass } from '../routing';
-import { AccountPlan, coolForRetryAfter, coolUntilReset, type Continuity } from './account-plan';
+import { AccountPlan, coolAfter429, coolUntilReset, NOT_LIMITED, type Continuity } from './account-plan';
 import { upstreamHeaders } from '../upstream/headers';
-import { parseUsageLimitBody } from '../upstream/quota-evidence';
 import { usageFromResponse, NO_USAGE } from '../usage/pricing';
 import type { GatewayContext } from './context';
 import type { AuthenticatedKey } from './keys';
@@ -279,15 +278,7 @@ async function attempt(ctx: GatewayContext, exchange: Exchange, job: UpstreamJob
 
   if (status === 429 || status >= 500 || status === 401) {
     const body = await readLimited(response.body, MAX_UPSTREAM_ERROR_BODY).catch(() => Buffer.alloc(0));
-    let usageLimited = false;
-    let cooled = false;
-    if (status === 429) {
-      const limit = parseUsageLimitBody(parseJsonOrNull(body), now);
-      if (limit) {
-        usageLimited = true;
-        cooled = coolUntilReset(ctx, accountId, limit.resetsAt);
-      } else cooled = coolForRetryAfter(ctx, accountId, response.headers['retry-after'], now);
-    }
+    const { usageLimited, cooled } = status === 429 ? coolAfter429(ctx, accountId, parseJsonOrNull(body), response.headers['retry-after']) : NOT_LIMITED;
     const code = status === 429 ? (usageLimited ? 'usage_limit_reached' : 'upstream_rate_limited') : status === 401 ? 'upstream_unauthorized' : 'upstream_5xx';
     return { kind: 'failover', failure: { accountId, status, code, usageLimited, cooled, passthrough: { status, headers, body } } };
   }

@@ -7,9 +7,8 @@ import { parseJsonOrNull } from '../json';
 import { toBackendFromResponses } from '../openai-compat';
 import { onChange } from '../events';
 import { pickContinuityHeader } from '../routing';
-import { AccountPlan, coolForRetryAfter, coolUntilReset, recordFailover } from './account-plan';
+import { AccountPlan, coolAfter429, coolUntilReset, NOT_LIMITED, recordFailover, type LimitOutcome } from './account-plan';
 import { upstreamHeaders } from '../upstream/headers';
-import { parseUsageLimitBody } from '../upstream/quota-evidence';
 import { eventType, failureOfEvent, responseIdOfCreatedEvent, usageOfTerminalEvent } from '../upstream/response-events';
 import { isRetryableFailure } from './relay';
 import type { GatewayContext } from './context';
@@ -318,8 +317,7 @@ class ClientSession {
         this.attach(result.socket, accountId, turn.model);
         return;
       }
-      const cooled = result.usageLimited && coolUntilReset(this.ctx, accountId, result.resetAt);
-      accounts.failedOver(accountId, result.usageLimited, cooled);
+      accounts.failedOver(accountId, result.usageLimited, result.cooled);
       turn.trace.attempt(accountId, result.status, started, 'account', result.code, true);
     }
     throw accounts.exhaustedError(false) ?? new AppError('no_eligible_backend', 'no upstream account in this Pool can serve this websocket', 503);
@@ -328,14 +326,14 @@ class ClientSession {
   private async openUpstream(
     accountId: string,
     rejectedToken?: string,
-  ): Promise<{ ok: true; socket: WebSocket } | { ok: false; status: number; code: string; usageLimited: boolean; resetAt: number | null }> {
+  ): Promise<{ ok: true; socket: WebSocket } | ({ ok: false; status: number; code: string } & LimitOutcome)> {
     const account = this.ctx.pools.account(accountId);
-    if (!account) return { ok: false, status: 503, code: 'account_unavailable', usageLimited: false, resetAt: null };
+    if (!account) return { ok: false, status: 503, code: 'account_unavailable', ...NOT_LIMITED };
     let token: string;
     try {
       token = await this.ctx.credentials.accessToken(accountId, rejectedToken);
     } catch (error) {
-      return { ok: false, status: 503, code: toAppError(error).code, usageLimited: false, resetAt: null };
+      return { ok: false, status: 503, code: toAppError(error).code, ...NOT_LIMITED };
     }
     const url = `${this.ctx.upstreamBaseUrl.replace(/^http/, 'ws')}/codex/responses`;
     const socket = new WebSocket(url, {
@@ -344,7 +342,7 @@ class ClientSession {
       handshakeTimeout: 15_000,
       maxPayload: MAX_FRAME_BYTES,
     });
-    const outcome = await new Promise<{ ok: true } | { ok: false; status: number; body: string }>((resolve) => {
+    const outcome = await new Promise<{ ok: true } | { ok: false; status: number; body: string; retryAfter: string | string[] | undefined }>((resolve) => {
       socket.once('upgrade', (res) => {
         this.ctx.pools.recordHeaderEvidence(accountId, res.headers, this.ctx.clock(), 'websocket_upgrade');
       });
@@ -353,22 +351,18 @@ class ClientSession {
         this.ctx.pools.recordHeaderEvidence(accountId, res.headers, this.ctx.clock(), 'websocket_upgrade');
         let body = '';
         res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-        res.on('end', () => resolve({ ok: false, status: res.statusCode ?? 502, body }));
-        res.on('error', () => resolve({ ok: false, status: res.statusCode ?? 502, body }));
+        const refused = () => resolve({ ok: false, status: res.statusCode ?? 502, body, retryAfter: res.headers['retry-after'] });
+        res.on('end', refused);
+        res.on('error', refused);
       });
-      socket.once('error', () => resolve({ ok: false, status: 502, body: '' }));
+      socket.once('error', () => resolve({ ok: false, status: 502, body: '', retryAfter: undefined }));
     });
     if (outcome.ok) return { ok: true, socket };
     socket.terminate();
     if (outcome.status === 401 && rejectedToken === undefined) return this.openUpstream(accountId, token);
-    const limit = outcome.status === 429 ? parseUsageLimitBody(parseJsonOrNull(outcome.body), this.ctx.clock()) : null;
-    return {
-      ok: false,
-      status: outcome.status,
-      code: limit ? 'usage_limit_reached' : outcome.status === 429 ? 'upstream_rate_limited' : `upstream_${outcome.status}`,
-      usageLimited: limit !== null,
-      resetAt: limit?.resetsAt ?? null,
-    };
+    const limited = outcome.status === 429 ? coolAfter429(this.ctx, accountId, parseJsonOrNull(outcome.body), outcome.retryAfter) : NOT_LIMITED;
+    const code = limited.usageLimited ? 'usage_limit_reached' : outcome.status === 429 ? 'upstream_rate_limited' : `upstream_${outcome.status}`;
+    return { ok: false, status: outcome.status, code, ...limited };
   }
 
   /** Whether the socket's account has `model` in its catalog (an unknown catalog is taken as yes). */
@@ -428,16 +422,13 @@ class ClientSession {
       const payload = parseJsonOrNull(text) as { status?: unknown; error?: { code?: unknown; type?: unknown }; headers?: Record<string, string> } | null;
       const status = typeof payload?.status === 'number' ? payload.status : 500;
       const code = String(payload?.error?.code ?? payload?.error?.type ?? 'upstream_error');
-      const now = this.ctx.clock();
-      const limit = status === 429 ? parseUsageLimitBody(payload, now) : null;
-      // As over HTTP: a usage limit cools until its reset, a rate limit until its Retry-After.
-      const cooled = limit !== null ? coolUntilReset(this.ctx, accountId, limit.resetsAt) : status === 429 && coolForRetryAfter(this.ctx, accountId, payload?.headers?.['retry-after'], now);
+      const { cooled } = status === 429 ? coolAfter429(this.ctx, accountId, payload, payload?.headers?.['retry-after']) : NOT_LIMITED;
       // The upstream socket reached its age limit: the turn needs a new one. No fault of anyone's.
       const aged = code === 'websocket_connection_limit_reached';
       if (!turn.committed && (status === 429 || status >= 500 || aged)) {
         // If no other account serves, the client gets this error as it came.
         turn.failure = { frames: [...turn.held, text], code };
-        if (!turn.chained) return void this.failover(status, code, cooled || aged, aged);
+        if (!turn.chained) return void this.failover(status, code, cooled, aged);
         return this.leaveAccount(status, code);
       }
       this.forwardTurn(text, true);
@@ -491,8 +482,8 @@ class ClientSession {
 
   /**
    * `cooled`: the failure put the account out until a known time, a quota state rather than a
-   * fault. `reopen`: only the upstream socket is spent (its age limit), so the same account may
-   * serve the turn on a new one.
+   * fault. `reopen`: only the upstream socket is spent (its age limit), which is no fault either,
+   * and the same account may serve the turn on a new one.
    */
   private async failover(status: number, code: string, cooled = false, reopen = false) {
     const turn = this.turn!;
@@ -500,7 +491,7 @@ class ClientSession {
     // Otherwise the account this turn started on counts as tried: it is not tried again, and
     // counts toward the ring size.
     if (!reopen) turn.tried.add(accountId);
-    recordFailover(this.ctx, { accountId, model: turn.model, routeClass: 'websocket' }, cooled);
+    recordFailover(this.ctx, { accountId, model: turn.model, routeClass: 'websocket' }, cooled || reopen);
     turn.trace.attempt(accountId, status, turn.attemptStarted, 'account', code, true);
     this.detachUpstream();
     turn.held = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRateLimitEventData, parseRateLimitHeaders, parseUsageLimitBody, parseWhamUsage } from './quota-evidence';
+import { parseRateLimitEventData, parseRateLimitHeaders, parseUsageLimitBody, parseWhamUsage, retryAfterTime } from './quota-evidence';
 
 const NOW = Date.UTC(2026, 0, 10, 12, 0, 0);
 const RESET_S = 1_795_482_642;
@@ -186,5 +186,14 @@ describe('parseWhamUsage', () => {
   it('yields no windows without rate limits, and null for non-objects', () => {
     expect(parseWhamUsage({ plan_type: 'enterprise', rate_limit: null }, NOW)).toEqual({ planType: 'enterprise', windows: [] });
     expect(parseWhamUsage('<html>', NOW)).toBeNull();
+  });
+});
+
+describe('retryAfterTime', () => {
+  it('reads seconds or an HTTP date, and nothing absent, unreadable or past', () => {
+    expect(retryAfterTime('120', NOW)).toBe(NOW + 120_000);
+    expect(retryAfterTime(['7', '9'], NOW)).toBe(NOW + 7_000);
+    expect(retryAfterTime(new Date(NOW + 60_000).toUTCString(), NOW)).toBe(NOW + 60_000);
+    for (const value of [undefined, '', 'soon', '0', new Date(NOW - 60_000).toUTCString()]) expect(retryAfterTime(value, NOW)).toBeNull();
   });
 });

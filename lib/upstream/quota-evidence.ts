@@ -244,6 +244,15 @@ function toWindow(kind: QuotaWindow['kind'], now: number, raw: RawWindow): Quota
   return { kind, usedPercent: raw.usedPercent, windowMinutes, resetsAt, observedAt: now };
 }
 
+/** A `Retry-After` header (seconds, or an HTTP date) as the time it names; null when absent, unreadable or past. */
+export function retryAfterTime(header: string | string[] | undefined, now: number): number | null {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return null;
+  const seconds = Number(value);
+  const until = Number.isFinite(seconds) ? now + seconds * 1000 : Date.parse(value);
+  return Number.isFinite(until) && until > now ? until : null;
+}
+
 /** An absolute reset wins over a relative one; zero or unparseable values mean "unknown". */
 function resetTime(resetAt: string | number | undefined, resetAfterSeconds: number | undefined, now: number): number | null {
   const absolute = epochMs(resetAt);
