@@ -6,6 +6,7 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from './generated/client';
 import { applyMigrations, readMigrations } from './migrator';
+import { Slots } from './slots';
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
@@ -35,30 +36,11 @@ export type OpenOptions = { databaseUrl?: string; dataDir?: string; inMemory?: b
  * noticed. Advisory-lock waits have no query limit: they last as long as another process's refresh.
  */
 const CONNECT_TIMEOUT_MS = 5_000;
+const QUERY_TIMEOUT_MS = 60_000;
+
 /** Advisory locks held at once by one process (token refreshes of different accounts). */
 const LOCK_CONNECTIONS = 4;
 
-/**
- * Runs at most `size` tasks at once; the rest wait their turn, however long the tasks before them
- * take. Lock holders queue here rather than in the pool, whose queue gives up after the connect
- * timeout: a burst of refreshes against a slow auth server would otherwise fail after 5 s.
- */
-function slots(size: number) {
-  let free = size;
-  const waiting: (() => void)[] = [];
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (free > 0) free -= 1;
-    else await new Promise<void>((resolve) => waiting.push(resolve));
-    try {
-      return await task();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else free += 1;
-    }
-  };
-}
-const QUERY_TIMEOUT_MS = 60_000;
 
 export async function openDatabase(options: OpenOptions): Promise<Database> {
   const migrations = readMigrations(MIGRATIONS_DIR);
@@ -78,7 +60,9 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     // Advisory locks are held on connections of their own: a holder's work queries the main pool,
     // and holders that took its connections would wait on each other forever.
     const lockPool = new pg.Pool({ connectionString: options.databaseUrl, max: LOCK_CONNECTIONS, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
-    const lockSlot = slots(LOCK_CONNECTIONS);
+    // Lock holders queue here rather than in the pool, whose queue gives up after the connect
+    // timeout: a burst of refreshes against a slow auth server would otherwise fail after 5 s.
+    const lockSlots = new Slots(LOCK_CONNECTIONS);
     // An idle connection the server ends (a restart, a failover, an administrator) is dropped
     // from its pool and replaced on next use; unheard, the pool's error would end the process.
     for (const idle of [pool, lockPool]) idle.on('error', () => undefined);
@@ -88,7 +72,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       prisma,
       sql: async (text, params) => (await pool.query(text, params)).rows,
       withAdvisoryLock: (name, fn) =>
-        lockSlot(async () => {
+        lockSlots.run(async () => {
           const client = await lockPool.connect();
           // A held connection the server ends reports here (the pool hears only idle ones); the
           // server has dropped the lock with it, and the connection is thrown away on release.

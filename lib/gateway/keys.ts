@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import type { Database } from '../db';
+import { Slots, type Database } from '../db';
 import { AppError } from '../errors';
 import { hashesEqual, keyedHash, keyedHashMatch, type HashingKeys } from '../crypto';
 import { splitApiKey } from '../keys';
@@ -58,8 +58,7 @@ export class KeyAuthenticator {
   private readonly cache = new Map<string, CachedKey | { absentUntil: number }>();
   /** Lookups under way by prefix: a burst of requests with one new key reads its row once. */
   private readonly loading = new Map<string, Promise<CachedKey | null>>();
-  private lookupsRunning = 0;
-  private readonly waitingLookups: (() => void)[] = [];
+  private readonly lookupSlots = new Slots(MAX_CONCURRENT_LOOKUPS);
   private readonly lastUsedWritten = new Map<string, number>();
   /** Counts key and Pool change events: a row read while one arrived may be out of date already. */
   private changes = 0;
@@ -145,21 +144,12 @@ export class KeyAuthenticator {
 
   /** Every read slot is taken and the queue for them is full. */
   private lookupsFull(): boolean {
-    return this.lookupsRunning >= MAX_CONCURRENT_LOOKUPS && this.waitingLookups.length >= MAX_WAITING_LOOKUPS;
+    return this.lookupSlots.queued >= MAX_WAITING_LOOKUPS;
   }
 
   private async load(prefix: string, now: number): Promise<CachedKey | null> {
-    if (this.lookupsRunning < MAX_CONCURRENT_LOOKUPS) this.lookupsRunning += 1;
-    else if (this.lookupsFull()) throw lookupsBusy();
-    else await new Promise<void>((resolve) => this.waitingLookups.push(resolve));
-    try {
-      return await this.read(prefix, now);
-    } finally {
-      // The slot passes straight to the next lookup waiting, if any.
-      const next = this.waitingLookups.shift();
-      if (next) next();
-      else this.lookupsRunning -= 1;
-    }
+    if (this.lookupsFull()) throw lookupsBusy();
+    return this.lookupSlots.run(() => this.read(prefix, now));
   }
 
   /**
