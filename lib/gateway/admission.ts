@@ -35,9 +35,12 @@ export async function enforceKeyPolicy(ctx: GatewayContext, key: AuthenticatedKe
   await ctx.limits.admit(key, ctx.clock());
 }
 
-/** 403 `model_not_allowed` unless the key's allow-list (when it has one) names `model`. */
-export function requireAllowedModel(key: AuthenticatedKey, model: string) {
-  if (key.allowedModels.length > 0 && !key.allowedModels.includes(model)) {
-    throw new AppError('model_not_allowed', `model ${model} is not allowed for this API key`, 403, 'model');
-  }
+/**
+ * 403 `model_not_allowed` unless the key's allow-list (when it has one) names `model`. A request
+ * that names none (the backend picks one) needs a key without a list.
+ */
+export function requireAllowedModel(key: AuthenticatedKey, model: string | undefined) {
+  if (key.allowedModels.length === 0) return;
+  if (model === undefined) throw new AppError('model_not_allowed', 'this API key may use only the models on its allow-list: name one', 403, 'model');
+  if (!key.allowedModels.includes(model)) throw new AppError('model_not_allowed', `model ${model} is not allowed for this API key`, 403, 'model');
 }

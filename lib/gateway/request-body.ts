@@ -28,7 +28,6 @@ export async function readDecodedBody(req: IncomingMessage, limits: BodyLimits):
   const compressed = await readBody(req, limits.maxCompressedBytes).catch(rethrowTooLarge('compressed_request_too_large'));
   const maxOutput = Math.min(limits.maxDecompressedBytes, Math.max(1024, compressed.length * limits.maxRatio));
   let decoded: Buffer;
-  if (encoding === 'zstd') refuseCostlyZstd(compressed, maxOutput);
   try {
     if (encoding === 'zstd') {
       decoded = await decodeZstd(compressed, maxOutput);
@@ -37,6 +36,7 @@ export async function readDecodedBody(req: IncomingMessage, limits: BodyLimits):
       decoded = await inflater(compressed, { maxOutputLength: maxOutput + 1 });
     }
   } catch (error) {
+    if (error instanceof AppError) throw error;
     if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(limits, compressed.length, maxOutput);
     throw new AppError('invalid_compressed_body', `request body is not valid ${encoding} data`, 400);
   }
@@ -90,10 +90,12 @@ function refuseCostlyZstd(compressed: Buffer, maxOutput: number) {
 const ZSTD_SLICE_BYTES = 64 * 1024;
 
 /**
- * Decodes zstd up to `maxOutput` bytes. fzstd is pure JavaScript, so it is fed in slices with a
- * yield between them: a large body never holds the event loop (and every open stream) for long.
+ * Decodes zstd up to `maxOutput` bytes, once its frames are found affordable. fzstd is pure
+ * JavaScript, so it is fed in slices with a yield between them: a large body never holds the
+ * event loop (and every open stream) for long.
  */
 async function decodeZstd(compressed: Buffer, maxOutput: number): Promise<Buffer> {
+  refuseCostlyZstd(compressed, maxOutput);
   if (nativeZstd) return promisify(nativeZstd)(compressed, { maxOutputLength: maxOutput + 1 });
   const chunks: Uint8Array[] = [];
   let size = 0;

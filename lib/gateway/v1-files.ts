@@ -140,9 +140,7 @@ export function handleV1ImageGeneration(ctx: GatewayContext, req: IncomingMessag
     const parsed = imageRequestSchema.safeParse(parseJsonOrNull(raw));
     if (!parsed.success) throw new AppError('invalid_request', 'expected {"prompt", "model"?, "n"?}', 400, 'prompt');
     exchange.trace.model = parsed.data.model ?? null;
-    // Without a model the backend picks one, which a key with an allow-list may not be allowed.
-    if (parsed.data.model !== undefined) requireAllowedModel(key, parsed.data.model);
-    else if (key.allowedModels.length > 0) throw new AppError('model_not_allowed', 'this API key may use only the models on its allow-list: name one', 403, 'model');
+    requireAllowedModel(key, parsed.data.model);
     const answer = await call(ctx, exchange, modellessJob(key, pool, '/codex/images/generations', raw));
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': answer.body.length }).end(answer.body);
     return { status: 200, fault: null, code: null };
