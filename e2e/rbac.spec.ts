@@ -85,7 +85,7 @@ test('an admin of Pool A never sees Pool B accounts, keys or logs on any page', 
 
 test('odd query values filter nothing instead of failing the page', async ({ browser }) => {
   const owner = await contextFor(browser, 'owner');
-  for (const path of ['/admin/usage?by=constructor&window=__proto__', '/admin/usage?window=toString', '/admin/request-logs?model=a%00b&key=%00', '/admin/audit-logs?actor=a%00&action=%00&target=%00', '/api/admin/request-logs?model=%00']) {
+  for (const path of ['/admin/usage?by=constructor&window=__proto__', '/admin/usage?window=toString', '/admin/request-logs?model=a%00b&key=%00', '/admin/audit-logs?actor=a%00&action=%00&target=%00&pool=%00', '/api/admin/request-logs?model=%00&pool=%00']) {
     expect((await owner.get(`${app.url}${path}`)).status(), path).toBe(200);
   }
   expect((await owner.get(`${app.url}/api/admin/request-logs/a%00`)).status()).toBe(404);

@@ -38,7 +38,7 @@ export function inScope(scope: PoolScope, poolId: string | null | undefined): bo
 /** The Pool a target belongs to, found from whichever id the input names. */
 export async function poolOfTarget(target: { poolId?: unknown; accountId?: unknown; keyId?: unknown; requestId?: unknown }): Promise<string | null> {
   const { prisma } = getRuntime().db;
-  const str = (v: unknown) => (typeof v === 'string' && v.length > 0 && v.length < 100 && !v.includes('\0') ? v : null);
+  const str = (v: unknown) => (typeof v === 'string' && v.length > 0 && v.length < 100 ? v : null);
   const keyId = str(target.keyId);
   if (keyId) return (await prisma.apiKey.findUnique({ where: { id: keyId }, select: { poolId: true } }))?.poolId ?? null;
   const accountId = str(target.accountId);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Prisma } from '@/lib/db/generated/client';
 import { getRuntime } from '@/lib/runtime';
 import type { PoolScope } from '@/lib/auth';
+import { queryValue } from './scope';
 
 /** Request-log reads for the dashboard (metadata only), always inside the operator's Pool scope. */
 
@@ -22,7 +23,10 @@ export type LogFilter = z.infer<typeof logFilterSchema>;
 
 export function parseLogFilter(params: Record<string, string | string[] | undefined>): LogFilter {
   const flat: Record<string, string> = {};
-  for (const [k, v] of Object.entries(params)) if (typeof v === 'string' && v.trim() && !v.includes('\0')) flat[k] = v.trim();
+  for (const [name, raw] of Object.entries(params)) {
+    const value = queryValue(raw);
+    if (value) flat[name] = value;
+  }
   const parsed = logFilterSchema.safeParse(flat);
   return parsed.success ? parsed.data : logFilterSchema.parse({});
 }

@@ -3,7 +3,7 @@ import { inScope, type PoolScope } from '@/lib/auth';
 
 /** A `?pool=` filter from the URL: must be inside the operator's scope, or the page is a 404. */
 export function poolFilter(scope: PoolScope, value: string | string[] | undefined): string | undefined {
-  const poolId = typeof value === 'string' && value ? value : undefined;
+  const poolId = queryValue(value);
   if (poolId && !inScope(scope, poolId)) notFound();
   return poolId;
 }
@@ -11,7 +11,13 @@ export function poolFilter(scope: PoolScope, value: string | string[] | undefine
 export type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 
 export function param(params: Record<string, string | string[] | undefined>, name: string): string | undefined {
-  const v = params[name];
-  // PostgreSQL refuses text with NUL in it: such a value filters nothing rather than failing the page.
-  return typeof v === 'string' && v.trim() && !v.includes('\0') ? v.trim() : undefined;
+  return queryValue(params[name]);
+}
+
+/**
+ * A query value, trimmed; blank or repeated is none, and so is one holding NUL, which PostgreSQL
+ * refuses: such a value filters nothing rather than failing the page.
+ */
+export function queryValue(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' && value.trim() && !value.includes('\0') ? value.trim() : undefined;
 }
